@@ -1,0 +1,157 @@
+"""Named likelihoods: a jaxbsm model's predictions bound to one or more datasets.
+
+``build_likelihood(model, datasets)`` returns a ``Likelihood`` whose ``log_likelihood(params)`` is
+a pure JAX function of a dict of scalar parameters (jit-, grad- and vmap-clean). It is
+-1/2 chi^2 (parameter-independent constants dropped) where chi^2 adds
+
+- one correlated asymmetric-Gaussian block for every measured value, with the experimental
+  covariance of each dataset and the theory covariance of the observables (likelihoods.theory);
+  the same observable measured in two datasets is two entries with fully correlated theory error;
+- one half-Gaussian term per one-sided limit.
+
+Outside the physical region (a parameter outside its model range, or the model's ``physical``
+predicate False, e.g. a non-perturbative Z') and wherever the chi^2 is not finite, log L = -inf.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+
+import jax.numpy as jnp
+import numpy as np
+
+from jaxbsm.model import Model, get_model
+from likelihoods import shapes
+from likelihoods.records import load_dataset
+from likelihoods.theory import theory_covariance
+
+
+@dataclass(frozen=True, eq=False)
+class Likelihood:
+    """A model bound to datasets. See the module docstring for the statistics."""
+
+    model: Model
+    datasets: tuple[str, ...]
+    observables: tuple[str, ...]
+    term_names: tuple[str, ...]
+    measured: tuple[str, ...]
+    value: np.ndarray
+    sigma_plus: np.ndarray
+    sigma_minus: np.ndarray
+    corr: np.ndarray
+    cov_theory: np.ndarray
+    limits: tuple[tuple[str, float, float], ...]
+    references: tuple[str, ...]
+
+    @property
+    def name(self) -> str:
+        return f"{self.model.name} on {'+'.join(self.datasets)}"
+
+    def predict(self, params: Mapping) -> dict:
+        """Predictions of the constrained observables."""
+        pred = self.model.predict(params)
+        return {o: pred[o] for o in self.observables}
+
+    def chi2_terms(self, params: Mapping) -> jnp.ndarray:
+        """chi^2 contributions, one per term_names entry; they add up to the total chi^2."""
+        pred = self.model.predict(params)
+        terms = []
+        if self.measured:
+            x = jnp.stack([jnp.asarray(pred[o], dtype=jnp.float64) for o in self.measured])
+            terms.append(
+                shapes.chi2_contributions(x, self.value, self.sigma_plus, self.sigma_minus, self.corr, self.cov_theory)
+            )
+        for obs, upper, cl in self.limits:
+            terms.append(jnp.atleast_1d(shapes.upper_limit_chi2(jnp.abs(pred[obs]), upper, cl)))
+        return jnp.concatenate(terms)
+
+    def _allowed(self, params: Mapping) -> jnp.ndarray:
+        ok = jnp.array(True)
+        for p in self.model.parameters:
+            v = params[p.name]
+            ok = ok & (v >= p.low) & (v <= p.high)
+        if self.model.physical is not None:
+            ok = ok & self.model.physical(params)
+        return ok
+
+    def pointwise(self, params: Mapping) -> jnp.ndarray:
+        """log L per term (-chi2_i/2), all -inf outside the physical region; sums to log_likelihood."""
+        ok = self._allowed(params)
+        # evaluate at a safe point where not allowed, so no NaN reaches values or gradients
+        safe = {k: jnp.where(ok, v, self.model.parameter(k).default) for k, v in params.items()}
+        terms = -0.5 * self.chi2_terms(safe)
+        ok = ok & jnp.all(jnp.isfinite(terms))
+        return jnp.where(ok, terms, -jnp.inf)
+
+    def log_likelihood(self, params: Mapping) -> jnp.ndarray:
+        """Scalar log L = -chi^2/2 for a dict of all model parameters; -inf outside the physical region."""
+        return jnp.sum(self.pointwise(params))
+
+    def bibtex(self) -> list[str]:
+        """BibTeX (measurements) and reference lines (theory) for everything this likelihood uses."""
+        return list(self.references)
+
+
+def build_likelihood(model: str | Model, datasets: Sequence[str]) -> Likelihood:
+    """Bind ``model`` (name or Model) to the named datasets (or dataset YAML paths)."""
+    model = get_model(model) if isinstance(model, str) else model
+    if not datasets:
+        raise ValueError("build_likelihood: at least one dataset is needed")
+    loaded = [load_dataset(d) for d in datasets]
+    predicted = set(model.predict({k: jnp.asarray(v) for k, v in model.defaults().items()}))
+    measured, value, sp, sm, blocks, limits, terms, refs = [], [], [], [], [], [], [], []
+    for ds in loaded:
+        for m in ds.measurements:
+            if m.observable not in predicted:
+                raise ValueError(
+                    f"dataset {ds.name!r} measures {m.observable!r}, which model {model.name!r} does not predict"
+                )
+            if m.bibtex() not in refs:
+                refs.append(m.bibtex())
+        meas = [m for m in ds.measurements if not m.is_limit]
+        measured += [m.observable for m in meas]
+        value += [m.value for m in meas]
+        sp += [m.sigma_plus for m in meas]
+        sm += [m.sigma_minus for m in meas]
+        blocks.append(ds.corr)
+        terms += [f"{m.observable} ({m.experiment} {m.year})" for m in meas]
+    for ds in loaded:
+        for m in ds.measurements:
+            if m.is_limit:
+                limits.append((m.observable, m.limit, m.cl))
+                terms.append(f"{m.observable} < {m.limit:.4g} at {m.cl:.0%} CL ({m.experiment} {m.year})")
+    corr = _block_diag(blocks)
+    refs += [f"% model {model.name}: {c}" for c in model.citations]
+    observables = tuple(dict.fromkeys(measured + [lim[0] for lim in limits]))
+    return Likelihood(
+        model=model,
+        datasets=tuple(ds.name for ds in loaded),
+        observables=observables,
+        term_names=tuple(terms),
+        measured=tuple(measured),
+        value=np.asarray(value),
+        sigma_plus=np.asarray(sp),
+        sigma_minus=np.asarray(sm),
+        corr=corr,
+        cov_theory=theory_covariance(measured),
+        limits=tuple(limits),
+        references=tuple(refs),
+    )
+
+
+def _block_diag(blocks) -> np.ndarray:
+    n = sum(b.shape[0] for b in blocks)
+    out = np.zeros((n, n))
+    i = 0
+    for b in blocks:
+        k = b.shape[0]
+        out[i : i + k, i : i + k] = b
+        i += k
+    return out
+
+
+def list_datasets() -> list[str]:
+    from likelihoods.records import list_datasets as _list
+
+    return _list()

@@ -1,0 +1,188 @@
+"""Measurement records: one YAML file per dataset under likelihoods/data/ (DESIGN.md §3).
+
+A dataset file has ``name``, ``description``, a list ``measurements`` and optional ``correlations``.
+Each measurement names its ``observable`` (a jaxbsm observable name), then either a ``value`` with
+``uncertainties`` (a mapping of named components, each a number or {plus, minus}; components add in
+quadrature, separately above and below) or a ``limit`` {upper, cl}; and its ``experiment``, ``year``,
+``arxiv``, ``inspire`` key, ``title`` and ``journal``. ``correlations`` entries give a correlation
+matrix of the total uncertainties of listed observables. Files are read with yaml.safe_load; every
+problem is reported with the file, the record and the field.
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass
+from importlib import resources
+from pathlib import Path
+
+import numpy as np
+import yaml
+
+DATA_DIR = Path(str(resources.files("likelihoods").joinpath("data")))
+
+
+class DataError(ValueError):
+    """A dataset file is malformed; the message names file, record and field."""
+
+
+@dataclass(frozen=True)
+class Measurement:
+    """One measured observable: central value with asymmetric total errors, or an upper limit."""
+
+    observable: str
+    experiment: str
+    year: int
+    arxiv: str
+    inspire: str
+    title: str
+    journal: str
+    value: float | None = None
+    sigma_plus: float | None = None
+    sigma_minus: float | None = None
+    limit: float | None = None
+    cl: float | None = None
+
+    @property
+    def is_limit(self) -> bool:
+        return self.limit is not None
+
+    def bibtex(self) -> str:
+        return (
+            f"@article{{{self.inspire},\n    title = \"{{{self.title}}}\",\n"
+            f"    collaboration = \"{self.experiment}\",\n    journal = \"{self.journal}\",\n"
+            f"    year = \"{self.year}\",\n    eprint = \"{self.arxiv}\",\n    archivePrefix = \"arXiv\"\n}}"
+        )
+
+
+@dataclass(frozen=True)
+class Dataset:
+    name: str
+    description: str
+    measurements: tuple[Measurement, ...]
+    correlation: np.ndarray  # correlation of the non-limit measurements, in their order
+    path: str
+
+
+def list_datasets() -> list[str]:
+    """Names of the shipped datasets."""
+    return sorted(p.stem for p in DATA_DIR.glob("*.yaml"))
+
+
+def load_dataset(name_or_path: str) -> Dataset:
+    """Load and validate a shipped dataset by name, or a dataset YAML file by path."""
+    path = Path(name_or_path)
+    if path.suffix not in (".yaml", ".yml"):
+        path = DATA_DIR / f"{name_or_path}.yaml"
+        if not path.exists():
+            raise DataError(f"unknown dataset {name_or_path!r}; shipped datasets: {', '.join(list_datasets())}")
+    try:
+        raw = yaml.safe_load(path.read_text())
+    except yaml.YAMLError as exc:
+        raise DataError(f"{path}: malformed YAML: {exc}") from None
+    except OSError as exc:
+        raise DataError(f"{path}: cannot read: {exc}") from None
+    return _parse(raw, str(path))
+
+
+def _parse(raw, where: str) -> Dataset:
+    if not isinstance(raw, dict):
+        raise DataError(f"{where}: top level must be a mapping with name, description, measurements")
+    for key in ("name", "description", "measurements"):
+        if key not in raw:
+            raise DataError(f"{where}: missing field {key!r}")
+    unknown = set(raw) - {"name", "description", "measurements", "correlations"}
+    if unknown:
+        raise DataError(f"{where}: unknown top-level field(s) {sorted(unknown)}")
+    if not isinstance(raw["measurements"], list) or not raw["measurements"]:
+        raise DataError(f"{where}: 'measurements' must be a non-empty list")
+    meas = tuple(_measurement(r, f"{where}, measurement {i}") for i, r in enumerate(raw["measurements"]))
+    measured = [m.observable for m in meas if not m.is_limit]
+    if len(set(m.observable for m in meas)) != len(meas):
+        raise DataError(f"{where}: an observable appears twice; combine the measurements first")
+    corr = np.eye(len(measured))
+    for j, block in enumerate(raw.get("correlations") or []):
+        _correlation_block(block, measured, corr, f"{where}, correlations {j}")
+    if np.any(np.linalg.eigvalsh(corr) <= 0):
+        raise DataError(f"{where}: correlation matrix is not positive definite")
+    return Dataset(str(raw["name"]), str(raw["description"]).strip(), meas, corr, where)
+
+
+_MEAS_FIELDS = {"observable", "experiment", "year", "value", "uncertainties", "limit", "sm", "arxiv",
+                "inspire", "title", "journal", "note"}
+
+
+def _measurement(r, where: str) -> Measurement:
+    from jaxbsm.observables import get_observable
+
+    if not isinstance(r, dict):
+        raise DataError(f"{where}: must be a mapping")
+    unknown = set(r) - _MEAS_FIELDS
+    if unknown:
+        raise DataError(f"{where}: unknown field(s) {sorted(unknown)}; allowed: {sorted(_MEAS_FIELDS)}")
+    for key in ("observable", "experiment", "year", "arxiv", "inspire", "title", "journal"):
+        if key not in r:
+            raise DataError(f"{where}: missing field {key!r}")
+    where = f"{where} ({r['observable']})"
+    try:
+        get_observable(str(r["observable"]))
+    except ValueError as exc:
+        raise DataError(f"{where}: field 'observable': {exc}") from None
+    common = dict(
+        observable=str(r["observable"]), experiment=str(r["experiment"]), year=int(r["year"]),
+        arxiv=str(r["arxiv"]), inspire=str(r["inspire"]), title=str(r["title"]), journal=str(r["journal"]),
+    )
+    if ("value" in r) == ("limit" in r):
+        raise DataError(f"{where}: give exactly one of 'value' (with 'uncertainties') or 'limit'")
+    if "limit" in r:
+        lim = r["limit"]
+        if not isinstance(lim, dict) or set(lim) != {"upper", "cl"}:
+            raise DataError(f"{where}: field 'limit' must be {{upper: number, cl: number in (0, 1)}}, got {lim!r}")
+        upper, cl = _number(lim["upper"], where, "limit.upper"), _number(lim["cl"], where, "limit.cl")
+        if not upper > 0:
+            raise DataError(f"{where}: field 'limit.upper' = {upper} must be > 0")
+        if not 0 < cl < 1:
+            raise DataError(f"{where}: field 'limit.cl' = {cl} must be in (0, 1)")
+        return Measurement(**common, limit=upper, cl=cl)
+    value = _number(r["value"], where, "value")
+    comps = r.get("uncertainties")
+    if not isinstance(comps, dict) or not comps:
+        raise DataError(f"{where}: field 'uncertainties' must be a mapping of named components")
+    plus2 = minus2 = 0.0
+    for cname, c in comps.items():
+        if isinstance(c, dict):
+            if set(c) != {"plus", "minus"}:
+                raise DataError(f"{where}: uncertainty {cname!r} must be a number or {{plus, minus}}, got {c!r}")
+            p, m = _number(c["plus"], where, f"uncertainties.{cname}.plus"), _number(c["minus"], where, f"uncertainties.{cname}.minus")
+        else:
+            p = m = _number(c, where, f"uncertainties.{cname}")
+        if not (p > 0 and m > 0):
+            raise DataError(f"{where}: uncertainty {cname!r} must be > 0, got plus={p}, minus={m}")
+        plus2, minus2 = plus2 + p * p, minus2 + m * m
+    return Measurement(**common, value=value, sigma_plus=math.sqrt(plus2), sigma_minus=math.sqrt(minus2))
+
+
+def _number(x, where: str, field: str) -> float:
+    if isinstance(x, bool) or not isinstance(x, (int, float)) or not math.isfinite(x):
+        raise DataError(f"{where}: field {field!r} must be a finite number, got {x!r}")
+    return float(x)
+
+
+def _correlation_block(block, measured: list[str], corr: np.ndarray, where: str) -> None:
+    if not isinstance(block, dict) or set(block) != {"observables", "matrix"}:
+        raise DataError(f"{where}: must be {{observables: [...], matrix: [[...]]}}")
+    names = block["observables"]
+    for n in names:
+        if n not in measured:
+            raise DataError(f"{where}: observable {n!r} is not a measured (non-limit) observable of this dataset")
+    try:
+        mat = np.asarray(block["matrix"], dtype=float)
+    except (TypeError, ValueError):
+        raise DataError(f"{where}: 'matrix' must be a square list of numbers") from None
+    k = len(names)
+    if mat.shape != (k, k) or not np.allclose(mat, mat.T) or not np.allclose(np.diag(mat), 1.0):
+        raise DataError(f"{where}: 'matrix' must be a symmetric {k}x{k} correlation matrix with unit diagonal")
+    if np.any(np.abs(mat) > 1):
+        raise DataError(f"{where}: correlation entries must lie in [-1, 1]")
+    idx = [measured.index(n) for n in names]
+    corr[np.ix_(idx, idx)] = mat
