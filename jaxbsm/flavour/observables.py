@@ -48,9 +48,10 @@ def _bin_key(q2bin) -> str:
 
 
 @cache
-def _matrix(process: str, lepton: str, key: str) -> jnp.ndarray:
+def _matrix(process: str, lepton: str, key: str) -> np.ndarray:
+    """Hermitian 5x5 matrix M (numpy, so that caching never captures a JAX tracer)."""
     m = _data()["matrices"][process][lepton][key]
-    return jnp.asarray(np.asarray(m["re"]) + 1j * np.asarray(m["im"]), dtype=jnp.complex128)
+    return np.asarray(m["re"]) + 1j * np.asarray(m["im"])
 
 
 def available_bins(meson: str) -> list[tuple[float, float]]:

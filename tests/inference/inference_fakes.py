@@ -1,0 +1,81 @@
+"""A fake model and likelihood for the inference tests: no physics data, only the Likelihood contract."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import jax.numpy as jnp
+
+from jaxbsm.model import Model, Parameter
+from inference.config import config_from_dict
+
+MU = {"x": 0.3, "y": -1.2}
+SIGMA = {"x": 0.5, "y": 0.8}
+
+
+def _predict(p):
+    return {"X_obs": p["x"], "Y_obs": 2.0 * p["y"], "X+Y": p["x"] + p["y"]}
+
+
+GAUSS_MODEL = Model(
+    name="test-gauss",
+    description="Two independent Gaussian parameters plus a fixed nuisance z",
+    parameters=(
+        Parameter("x", "GeV", -5.0, 5.0, 0.0, "x", "first parameter", sm=0.0),
+        Parameter("y", "", -5.0, 5.0, 0.0, "y", "second parameter", sm=0.0),
+        Parameter("z", "", 0.1, 10.0, 1.0, "z", "fixed nuisance", prior="loguniform"),
+    ),
+    predict=_predict,
+)
+
+
+@dataclass(frozen=True)
+class GaussLikelihood:
+    """log L = sum of two Gaussian terms in x and y; -inf where x > cut (if cut is set)."""
+
+    model: Model = GAUSS_MODEL
+    cut: float | None = None
+    datasets: tuple[str, ...] = ("fake-data",)
+    observables: tuple[str, ...] = ("X_obs", "Y_obs", "X+Y")
+    term_names: tuple[str, ...] = ("x-term", "y-term")
+
+    def pointwise(self, params):
+        terms = jnp.stack([-0.5 * ((params[k] - MU[k]) / SIGMA[k]) ** 2 for k in ("x", "y")])
+        if self.cut is not None:
+            terms = jnp.where(params["x"] > self.cut, -jnp.inf, terms)
+        return terms
+
+    def log_likelihood(self, params):
+        return jnp.sum(self.pointwise(params))
+
+    def predict(self, params):
+        return _predict(params)
+
+    def bibtex(self):
+        return ["@misc{fake, title={Fake data}}"]
+
+
+def gauss_config_dict(**overrides):
+    data = {
+        "name": "gauss",
+        "description": "2-d Gaussian test fit",
+        "model": "test-gauss",
+        "datasets": ["fake-data"],
+        "parameters": {"x": {"prior": "uniform", "low": -3.0, "high": 3.0}, "y": None},
+        "fixed": {"z": 2.0},
+        "nuts": {"chains": 2, "warmup": 150, "samples": 150, "seed": 1},
+        "bestfit": {"starts": 8, "steps": 300, "seed": 0},
+    }
+    data.update(overrides)
+    return data
+
+
+def lookup(name):
+    if name != "test-gauss":
+        raise ValueError(f"unknown model {name!r}; known models: test-gauss")
+    return GAUSS_MODEL
+
+
+def make_config(**overrides):
+    return config_from_dict(gauss_config_dict(**overrides), "test.yaml", known_datasets=["fake-data"], model_lookup=lookup)
+

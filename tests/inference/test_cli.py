@@ -1,0 +1,95 @@
+"""The jaxbsm command line: list, predict, bib and fit (on the fake Gaussian likelihood)."""
+
+from __future__ import annotations
+
+import functools
+
+import arviz as az
+import numpy as np
+import pytest
+
+from inference import cli
+from inference.config import load_config
+from inference_fakes import GaussLikelihood, gauss_config_dict, lookup
+
+
+def run(capsys, *argv):
+    code = cli.main(list(argv))
+    out, err = capsys.readouterr()
+    return code, out, err
+
+
+@pytest.fixture
+def fake_fits(monkeypatch):
+    """Point the CLI at the fake model/likelihood; x > 1 is forbidden (log L = -inf)."""
+    monkeypatch.setattr(cli, "load_config", functools.partial(load_config, known_datasets=["fake-data"], model_lookup=lookup))
+    monkeypatch.setattr(cli, "load_likelihood", lambda config: GaussLikelihood(cut=1.0))
+
+
+def test_list(capsys):
+    code, out, _ = run(capsys, "list", "models")
+    assert code == 0 and "wilson" in out
+    code, out, _ = run(capsys, "list", "observables")
+    assert code == 0 and "R_K" in out
+    code, out, _ = run(capsys, "list", "datasets")
+    assert code == 0 and "flavour-2017" in out
+    assert run(capsys, "list", "fits")[0] == 0
+
+
+def test_predict_prints_observables(capsys):
+    code, out, err = run(capsys, "predict", "wilson", "--set", "dC9_mu=-1")
+    assert code == 0 and err == ""
+    assert "dC9_mu = -1" in out and "R_K" in out
+
+
+@pytest.mark.parametrize(
+    "argv, needles",
+    [
+        (["predict", "wilson", "--set", "dC9_mu=99"], ["dC9_mu", "99", "[-5.0, 5.0]"]),
+        (["predict", "wilson", "--set", "dC9_mu"], ["NAME=NUMBER"]),
+        (["predict", "wilson", "--set", "nope=1"], ["nope", "dC9_mu"]),
+        (["predict", "no-such-model"], ["no-such-model", "wilson"]),
+        (["fit", "no-such-fit"], ["no-such-fit"]),
+    ],
+)
+def test_user_errors_exit_2_with_one_line(capsys, argv, needles):
+    code, out, err = run(capsys, *argv)
+    assert code == 2 and out == ""
+    assert err.startswith("jaxbsm: error: ") and err.count("\n") == 1 and "Traceback" not in err
+    for needle in needles:
+        assert needle in err
+
+
+def test_fit_writes_all_files_and_refuses_overwrite(capsys, tmp_path, fake_fits):
+    import yaml
+
+    path = tmp_path / "tiny.yaml"
+    path.write_text(yaml.safe_dump(gauss_config_dict(bestfit={"starts": 8, "steps": 200})))
+    out_dir = tmp_path / "out"
+    code, out, err = run(capsys, "fit", str(path), "--out", str(out_dir), "--samples", "100", "--no-progress")
+    assert code == 0, err
+    assert sorted(p.name for p in out_dir.iterdir()) == ["config.yaml", "corner.png", "posterior.nc", "summary.csv"]
+    for needle in ("r_hat", "ess_bulk", "ess_tail", "hdi_16%", "divergences", "pull", "Delta chi2"):
+        assert needle in out
+    idata = az.from_netcdf(out_dir / "posterior.nc")
+    assert idata.posterior["x"].shape == (2, 100)
+    assert float(idata.posterior["x"].max()) <= 1.0  # the -inf region is never accepted
+    assert idata.attrs["n_nonfinite_log_likelihood"] == 0
+    for group in ("posterior", "log_likelihood", "posterior_predictive"):
+        for var in idata[group].data_vars.values():
+            assert not np.isnan(var.values).any()
+    assert load_config(out_dir / "config.yaml", known_datasets=["fake-data"], model_lookup=lookup).nuts.samples == 100
+
+    code, _, err = run(capsys, "fit", str(path), "--out", str(out_dir), "--no-progress")
+    assert code == 2 and str(out_dir) in err and "--force" in err
+
+
+def test_bib_and_bestfit(capsys, tmp_path, fake_fits):
+    import yaml
+
+    path = tmp_path / "tiny.yaml"
+    path.write_text(yaml.safe_dump(gauss_config_dict(bestfit={"starts": 8, "steps": 200})))
+    code, out, _ = run(capsys, "bib", str(path))
+    assert code == 0 and "@misc{fake" in out
+    code, out, _ = run(capsys, "bestfit", str(path), "--starts", "4")
+    assert code == 0 and "0.3" in out and "4 starts" in out

@@ -1,0 +1,97 @@
+"""FitConfig: YAML round trip, defaults from the model, and every validation error."""
+
+from __future__ import annotations
+
+import pytest
+import yaml
+
+from inference.config import ConfigError, PriorSpec, config_from_dict, load_config
+from inference_fakes import gauss_config_dict, lookup, make_config
+
+
+def test_defaults_resolved_from_model():
+    config = make_config()
+    assert config.free == ("x", "y")
+    assert config.parameters["x"] == PriorSpec("uniform", -3.0, 3.0)
+    assert config.parameters["y"] == PriorSpec("uniform", -5.0, 5.0)  # the model's range and prior
+    assert config.fixed == {"z": 2.0}
+    assert config.nuts.chains == 2 and config.nuts.target_accept == 0.8 and config.bestfit.starts == 8
+    no_fixed = make_config(fixed=None)
+    assert no_fixed.fixed == {"z": 1.0}  # model default
+
+
+def test_yaml_round_trip(tmp_path):
+    config = make_config(
+        parameters={"x": {"prior": "normal", "low": -2.0, "high": 2.0, "mu": 0.1, "sigma": 0.5},
+                    "z": {"prior": "loguniform", "low": 0.5, "high": 5.0}},
+        fixed={"y": -1.0},
+        output={"dir": "out/here"},
+    )
+    path = tmp_path / "fit.yaml"
+    path.write_text(config.to_yaml())
+    again = load_config(path, known_datasets=["fake-data"], model_lookup=lookup)
+    assert again == config
+    assert yaml.safe_load(config.to_yaml()) == config.to_dict()
+
+
+BAD = [
+    ({"model": "nope"}, "model", "test-gauss"),
+    ({"datasets": ["nope"]}, "datasets", "fake-data"),
+    ({"datasets": []}, "datasets", "non-empty list"),
+    ({"parameters": {"w": None}}, "parameters", "x, y, z"),
+    ({"fixed": {"w": 1.0}}, "fixed", "x, y, z"),
+    ({"parameters": {"x": {"low": 2.0, "high": 1.0}}}, "parameters.x.low", "low < high"),
+    ({"parameters": {"x": {"low": -9.0}}}, "parameters.x", "[-5.0, 5.0]"),
+    ({"parameters": {"x": {"prior": "cauchy"}}}, "parameters.x.prior", "uniform, loguniform, normal"),
+    ({"parameters": {"x": {"prior": "loguniform"}}}, "parameters.x.low", "low > 0"),
+    ({"parameters": {"x": {"prior": "normal", "mu": 0.0}}}, "parameters.x.sigma", "finite number"),
+    ({"parameters": {"x": {"prior": "normal", "mu": 0.0, "sigma": -1.0}}}, "parameters.x.sigma", "sigma > 0"),
+    ({"parameters": {"x": {"mu": 0.0}}}, "parameters.x", "prior: normal"),
+    ({"parameters": {"x": {"wide": 1}}}, "parameters.x.wide", "prior, low, high"),
+    ({"parameters": {"x": None}, "fixed": {"x": 1.0}}, "fixed.x", "free or fixed"),
+    ({"fixed": {"z": 50.0}}, "fixed.z", "[0.1, 10.0]"),
+    ({"nuts": {"chains": -1}}, "nuts.chains", ">= 1"),
+    ({"nuts": {"warmup": -5}}, "nuts.warmup", ">= 0"),
+    ({"nuts": {"samples": 1.5}}, "nuts.samples", "integer"),
+    ({"nuts": {"target_accept": 1.2}}, "nuts.target_accept", "(0, 1)"),
+    ({"nuts": {"thin": 2}}, "nuts.thin", "chains, warmup"),
+    ({"bestfit": {"starts": 0}}, "bestfit.starts", ">= 1"),
+    ({"colour": "red"}, "colour", "allowed fields"),
+    ({"name": ""}, "name", "non-empty string"),
+]
+
+
+@pytest.mark.parametrize("override, field, allowed", BAD)
+def test_validation_errors_name_file_field_value_and_allowed(override, field, allowed):
+    with pytest.raises(ConfigError) as info:
+        config_from_dict(gauss_config_dict(**override), "bad.yaml", known_datasets=["fake-data"], model_lookup=lookup)
+    message = str(info.value)
+    assert message.startswith("bad.yaml: ")
+    assert f"'{field}'" in message
+    assert allowed in message
+
+
+def test_malformed_yaml_and_missing_file(tmp_path):
+    path = tmp_path / "broken.yaml"
+    path.write_text("name: [unclosed\nmodel: x\n")
+    with pytest.raises(ConfigError, match="broken.yaml: malformed YAML"):
+        load_config(path, known_datasets=[], model_lookup=lookup)
+    with pytest.raises(ConfigError, match="no fit file 'no-such-fit'"):
+        load_config("no-such-fit")
+    path.write_text("- a list\n")
+    with pytest.raises(ConfigError, match="top level"):
+        load_config(path, known_datasets=[], model_lookup=lookup)
+
+
+def test_yaml_is_never_evaluated(tmp_path):
+    path = tmp_path / "evil.yaml"
+    path.write_text("name: !!python/object/apply:os.system ['echo hi']\n")
+    with pytest.raises(ConfigError, match="malformed YAML"):
+        load_config(path, known_datasets=[], model_lookup=lookup)
+
+
+def test_command_line_overrides_are_validated():
+    config = make_config().with_overrides(nuts={"chains": 3, "seed": None})
+    assert config.nuts.chains == 3 and config.nuts.seed == 1
+    with pytest.raises(ConfigError, match="'nuts.samples' = 0"):
+        make_config().with_overrides(nuts={"samples": 0})
