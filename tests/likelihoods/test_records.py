@@ -1,0 +1,102 @@
+"""Dataset files: every shipped file loads; malformed files fail naming file, record and field."""
+
+import textwrap
+
+import numpy as np
+import pytest
+
+from likelihoods.records import DataError, list_datasets, load_dataset
+
+SHIPPED = ["bs-mixing-2017", "cbar-ll-2017", "flavour-2017", "flavour-current"]
+
+
+def test_shipped_datasets_load():
+    assert set(SHIPPED) <= set(list_datasets())
+    for name in SHIPPED:
+        ds = load_dataset(name)
+        assert ds.name == name and ds.measurements
+        for m in ds.measurements:
+            assert m.arxiv and m.inspire and m.journal and m.bibtex().startswith(f"@article{{{m.inspire},")
+
+
+def test_asymmetric_errors_add_in_quadrature_per_side():
+    """LHCb 2014 R_K: +0.090 -0.074 (stat) +- 0.036 (syst)."""
+    m = load_dataset("flavour-2017").measurements[0]
+    assert m.observable == "R_K[1,6]"
+    assert m.sigma_plus == pytest.approx(np.hypot(0.090, 0.036), rel=1e-14)
+    assert m.sigma_minus == pytest.approx(np.hypot(0.074, 0.036), rel=1e-14)
+
+
+def test_lhcb_2022_correlations_placed():
+    ds = load_dataset("flavour-current")
+    names = [m.observable for m in ds.measurements if not m.is_limit]
+    i, j = names.index("R_K*[0.1,1.1]"), names.index("R_K[0.1,1.1]")
+    assert ds.correlation[i, j] == ds.correlation[j, i] == -0.033
+    assert ds.correlation[names.index("DeltaM_s"), i] == 0.0
+
+
+GOOD = """
+name: test
+description: a test dataset
+measurements:
+  - observable: "R_K[1.1,6]"
+    experiment: LHCb
+    year: 2022
+    value: 0.95
+    uncertainties: {stat: 0.05}
+    arxiv: "2212.09152"
+    inspire: "LHCb:2022zom"
+    title: t
+    journal: j
+"""
+
+
+def _write(tmp_path, text):
+    p = tmp_path / "d.yaml"
+    p.write_text(textwrap.dedent(text))
+    return str(p)
+
+
+def test_user_file_loads(tmp_path):
+    ds = load_dataset(_write(tmp_path, GOOD))
+    assert ds.measurements[0].sigma_plus == 0.05
+
+
+@pytest.mark.parametrize(
+    "old,new,message",
+    [
+        ('observable: "R_K[1.1,6]"', 'observable: "R_X"', r"measurement 0 \(R_X\): field 'observable': unknown observable 'R_X'"),
+        ("value: 0.95", "value: high", r"field 'value' must be a finite number, got 'high'"),
+        ("uncertainties: {stat: 0.05}", "uncertainties: {stat: -0.05}", r"uncertainty 'stat' must be > 0"),
+        ("uncertainties: {stat: 0.05}", "uncertainties: {stat: {plus: 0.1}}", r"uncertainty 'stat' must be a number or \{plus, minus\}"),
+        ("    year: 2022\n", "", r"missing field 'year'"),
+        ("value: 0.95", "value: 0.95\n    limit: {upper: 1, cl: 0.9}", r"exactly one of 'value'"),
+        ("    title: t\n", "    title: t\n    colour: red\n", r"unknown field\(s\) \['colour'\]"),
+    ],
+)
+def test_malformed_records(tmp_path, old, new, message):
+    assert old in GOOD
+    with pytest.raises(DataError, match=message):
+        load_dataset(_write(tmp_path, GOOD.replace(old, new)))
+
+
+def test_malformed_yaml_and_limits(tmp_path):
+    with pytest.raises(DataError, match="malformed YAML"):
+        load_dataset(_write(tmp_path, "name: [unclosed"))
+    limit = GOOD.replace("value: 0.95\n    uncertainties: {stat: 0.05}", "limit: {upper: 1.0, cl: 1.5}")
+    with pytest.raises(DataError, match=r"field 'limit.cl' = 1.5 must be in \(0, 1\)"):
+        load_dataset(_write(tmp_path, limit))
+    with pytest.raises(DataError, match="unknown dataset 'flavour-2099'; shipped datasets: "):
+        load_dataset("flavour-2099")
+
+
+def test_bad_correlation(tmp_path):
+    text = GOOD + textwrap.dedent(
+        """
+        correlations:
+          - observables: ["R_K[1.1,6]", "R_K*[1.1,6]"]
+            matrix: [[1, 0.1], [0.1, 1]]
+        """
+    )
+    with pytest.raises(DataError, match=r"correlations 0: observable 'R_K\*\[1.1,6\]' is not a measured"):
+        load_dataset(_write(tmp_path, text))
