@@ -114,7 +114,7 @@ def build_likelihood(model: str | Model, datasets: Sequence[str]) -> Likelihood:
         value += [m.value for m in meas]
         sp += [m.sigma_plus for m in meas]
         sm += [m.sigma_minus for m in meas]
-        blocks.append(ds.corr)
+        blocks.append(ds.correlation)
         terms += [f"{m.observable} ({m.experiment} {m.year})" for m in meas]
     for ds in loaded:
         for m in ds.measurements:
