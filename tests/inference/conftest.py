@@ -1,7 +1,6 @@
 """Shared fixtures of the inference tests."""
 
 import pytest
-
 from inference_fakes import make_config
 
 

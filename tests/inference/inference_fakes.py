@@ -6,8 +6,8 @@ from dataclasses import dataclass
 
 import jax.numpy as jnp
 
-from jaxbsm.model import Model, Parameter
 from inference.config import config_from_dict
+from jaxbsm.model import Model, Parameter
 
 MU = {"x": 0.3, "y": -1.2}
 SIGMA = {"x": 0.5, "y": 0.8}
@@ -77,5 +77,6 @@ def lookup(name):
 
 
 def make_config(**overrides):
-    return config_from_dict(gauss_config_dict(**overrides), "test.yaml", known_datasets=["fake-data"], model_lookup=lookup)
-
+    return config_from_dict(
+        gauss_config_dict(**overrides), "test.yaml", known_datasets=["fake-data"], model_lookup=lookup
+    )

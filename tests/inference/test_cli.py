@@ -7,10 +7,10 @@ import functools
 import arviz as az
 import numpy as np
 import pytest
+from inference_fakes import GaussLikelihood, gauss_config_dict, lookup
 
 from inference import cli
 from inference.config import load_config
-from inference_fakes import GaussLikelihood, gauss_config_dict, lookup
 
 
 def run(capsys, *argv):
@@ -22,7 +22,9 @@ def run(capsys, *argv):
 @pytest.fixture
 def fake_fits(monkeypatch):
     """Point the CLI at the fake model/likelihood; x > 1 is forbidden (log L = -inf)."""
-    monkeypatch.setattr(cli, "load_config", functools.partial(load_config, known_datasets=["fake-data"], model_lookup=lookup))
+    monkeypatch.setattr(
+        cli, "load_config", functools.partial(load_config, known_datasets=["fake-data"], model_lookup=lookup)
+    )
     monkeypatch.setattr(cli, "load_likelihood", lambda config: GaussLikelihood(cut=1.0))
 
 
@@ -93,3 +95,18 @@ def test_bib_and_bestfit(capsys, tmp_path, fake_fits):
     assert code == 0 and "@misc{fake" in out
     code, out, _ = run(capsys, "bestfit", str(path), "--starts", "4")
     assert code == 0 and "0.3" in out and "4 starts" in out
+
+
+def test_fit_end_to_end_on_shipped_fit(capsys, tmp_path):
+    """The real flavour-c9-2017 fit (seed: dC9_mu = -1.51 +- 0.46, pull 3.9 sigma), short chains."""
+    out_dir = tmp_path / "c9"
+    argv = ["fit", "flavour-c9-2017", "--out", str(out_dir), "--chains", "2", "--warmup", "150", "--samples", "150"]
+    code, out, err = run(capsys, *argv, "--no-progress")
+    assert code == 0, err
+    assert sorted(p.name for p in out_dir.iterdir()) == ["config.yaml", "corner.png", "posterior.nc", "summary.csv"]
+    idata = az.from_netcdf(out_dir / "posterior.nc")
+    assert -2.5 < float(idata.posterior["dC9_mu"].mean()) < -0.5
+    assert idata.log_likelihood["log_likelihood"].sizes["term"] >= 3
+    assert "pull" in out
+    code, out, _ = run(capsys, "bib", "flavour-c9-2017")
+    assert code == 0 and "@" in out

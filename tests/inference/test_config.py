@@ -4,9 +4,9 @@ from __future__ import annotations
 
 import pytest
 import yaml
+from inference_fakes import gauss_config_dict, lookup, make_config
 
 from inference.config import ConfigError, PriorSpec, config_from_dict, load_config
-from inference_fakes import gauss_config_dict, lookup, make_config
 
 
 def test_defaults_resolved_from_model():
@@ -22,8 +22,10 @@ def test_defaults_resolved_from_model():
 
 def test_yaml_round_trip(tmp_path):
     config = make_config(
-        parameters={"x": {"prior": "normal", "low": -2.0, "high": 2.0, "mu": 0.1, "sigma": 0.5},
-                    "z": {"prior": "loguniform", "low": 0.5, "high": 5.0}},
+        parameters={
+            "x": {"prior": "normal", "low": -2.0, "high": 2.0, "mu": 0.1, "sigma": 0.5},
+            "z": {"prior": "loguniform", "low": 0.5, "high": 5.0},
+        },
         fixed={"y": -1.0},
         output={"dir": "out/here"},
     )

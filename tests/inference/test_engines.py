@@ -9,11 +9,11 @@ import jax.numpy as jnp
 import numpy as np
 import pandas as pd
 import pytest
+from inference_fakes import MU, SIGMA, GaussLikelihood, make_config
 
 from inference.bestfit import best_fit
 from inference.nuts import diagnostics, evaluate_draws, run_nuts
 from inference.results import FILES, OutputExistsError, write_results
-from inference_fakes import MU, SIGMA, GaussLikelihood, make_config
 
 
 @pytest.fixture(scope="module")
@@ -86,7 +86,7 @@ def test_minus_inf_region_is_handled_and_counted():
     config = make_config(bestfit={"starts": 16, "steps": 300, "seed": 3})
     cut = GaussLikelihood(cut=1.0)
     # draws in the forbidden region: -inf (never NaN) in log L and every term, and counted
-    total, terms, preds = evaluate_draws(cut, config, {"x": np.array([[0.0, 2.0]]), "y": np.array([[0.0, 0.0]])})
+    total, terms, _ = evaluate_draws(cut, config, {"x": np.array([[0.0, 2.0]]), "y": np.array([[0.0, 0.0]])})
     assert total[0, 0] > -np.inf and total[0, 1] == -np.inf
     assert not np.isnan(terms).any() and np.isneginf(terms[0, 1]).all()
     assert np.sum(~np.isfinite(total)) == 1
@@ -108,7 +108,9 @@ def test_results_written_and_never_overwritten_without_force(idata, best, gauss_
     assert again.attrs["config_yaml"] == gauss_config.to_yaml()
     np.testing.assert_array_equal(again.posterior["x"], idata.posterior["x"])
     summary = pd.read_csv(out / "summary.csv", index_col=0)
-    assert {"mean", "sd", "hdi_16%", "hdi_84%", "r_hat", "ess_bulk", "ess_tail", "best_fit", "hessian_sd"} <= set(summary)
+    assert {"mean", "sd", "hdi_16%", "hdi_84%", "r_hat", "ess_bulk", "ess_tail", "best_fit", "hessian_sd"} <= set(
+        summary
+    )
     with pytest.raises(OutputExistsError, match=f"{out}.*--force"):
         write_results(out, idata, gauss_config, best)
     write_results(out, idata, gauss_config, force=True)
@@ -120,3 +122,9 @@ def test_single_parameter_fit_writes_histogram(tmp_path):
     data = run_nuts(GaussLikelihood(), config, progress=False)
     write_results(tmp_path / "one", data, config)
     assert (tmp_path / "one" / "corner.png").stat().st_size > 1000
+
+
+def test_nuts_without_any_finite_point_raises_value_error():
+    config = make_config(nuts={"chains": 1, "warmup": 5, "samples": 5})
+    with pytest.raises(ValueError, match="no finite log-likelihood"):
+        run_nuts(GaussLikelihood(cut=-10.0), config, progress=False)
