@@ -1,0 +1,330 @@
+"""Fit configuration: a typed description of one fit that round-trips to YAML.
+
+A fit names a model, the datasets its likelihood uses, the free parameters with their priors and
+ranges (in the parameters' own units, see ``jaxbsm.model.Parameter.unit``), fixed values for the
+others, and the settings of the engines (NUTS, best fit) and of the output. YAML is read with
+``yaml.safe_load`` and written with ``yaml.safe_dump``: nothing in a file is evaluated.
+
+Every validation error names the file, the field, the offending value and what is allowed.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import math
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import yaml
+
+from jaxbsm.model import Model, get_model
+
+FITS_DIR = Path(__file__).parent / "fits"
+PRIOR_KINDS = ("uniform", "loguniform", "normal")
+
+
+class ConfigError(ValueError):
+    """A fit configuration that cannot be used; the message names file, field, value and allowed."""
+
+
+@dataclass(frozen=True)
+class PriorSpec:
+    """Prior of one free parameter on the box [low, high] (parameter units).
+
+    ``uniform`` and ``loguniform`` are flat in x and log x; ``normal`` is a Gaussian of mean ``mu``
+    and width ``sigma`` truncated to the box. The box also bounds the best-fit search.
+    """
+
+    prior: str
+    low: float
+    high: float
+    mu: float | None = None
+    sigma: float | None = None
+
+
+@dataclass(frozen=True)
+class NutsSettings:
+    """NUTS settings: chains, warm-up and kept draws per chain, PRNG seed, step-size adaptation."""
+
+    chains: int = 4
+    warmup: int = 1000
+    samples: int = 1000
+    seed: int = 0
+    target_accept: float = 0.8
+    max_tree_depth: int = 10
+
+
+@dataclass(frozen=True)
+class BestFitSettings:
+    """Best-fit settings: number of random starts, optimiser steps per start, PRNG seed."""
+
+    starts: int = 32
+    steps: int = 2000
+    seed: int = 0
+
+
+@dataclass(frozen=True)
+class OutputSettings:
+    """Output directory; None means ``results/<fit name>`` relative to the working directory."""
+
+    dir: str | None = None
+
+
+@dataclass(frozen=True)
+class FitConfig:
+    """A resolved fit: every free parameter has a full PriorSpec, every other one a fixed value."""
+
+    name: str
+    model: str
+    datasets: tuple[str, ...]
+    parameters: Mapping[str, PriorSpec]
+    fixed: Mapping[str, float] = field(default_factory=dict)
+    description: str = ""
+    nuts: NutsSettings = NutsSettings()
+    bestfit: BestFitSettings = BestFitSettings()
+    output: OutputSettings = OutputSettings()
+
+    @property
+    def free(self) -> tuple[str, ...]:
+        """Names of the free (sampled / optimised) parameters, in configuration order."""
+        return tuple(self.parameters)
+
+    def output_dir(self) -> Path:
+        return Path(self.output.dir) if self.output.dir else Path("results") / self.name
+
+    def to_dict(self) -> dict[str, Any]:
+        """Plain-Python form (only str, float, int, list, dict, None), as written to YAML."""
+        return {
+            "name": self.name,
+            "description": self.description,
+            "model": self.model,
+            "datasets": list(self.datasets),
+            "parameters": {
+                k: {f: v for f, v in dataclasses.asdict(p).items() if v is not None} for k, p in self.parameters.items()
+            },
+            "fixed": dict(self.fixed),
+            "nuts": dataclasses.asdict(self.nuts),
+            "bestfit": dataclasses.asdict(self.bestfit),
+            "output": dataclasses.asdict(self.output),
+        }
+
+    def to_yaml(self) -> str:
+        return yaml.safe_dump(self.to_dict(), sort_keys=False)
+
+    def with_overrides(self, **settings: Any) -> FitConfig:
+        """Copy with engine settings replaced, e.g. ``nuts={"chains": 2}``; re-validates counts."""
+        groups = {}
+        for group, values in settings.items():
+            current = getattr(self, group)
+            groups[group] = dataclasses.replace(current, **{k: v for k, v in values.items() if v is not None})
+        new = dataclasses.replace(self, **groups)
+        _check_settings(new, "command line")
+        return new
+
+
+def _err(source: str, fieldname: str, value: Any, allowed: str) -> ConfigError:
+    return ConfigError(f"{source}: field '{fieldname}' = {value!r} is invalid; {allowed}")
+
+
+def _number(source: str, fieldname: str, value: Any) -> float:
+    if isinstance(value, bool) or not isinstance(value, (int, float)) or not math.isfinite(value):
+        raise _err(source, fieldname, value, "allowed: a finite number")
+    return float(value)
+
+
+def _settings(cls, data: Any, source: str, fieldname: str):
+    if data is None:
+        return cls()
+    if not isinstance(data, Mapping):
+        raise _err(source, fieldname, data, "allowed: a mapping")
+    names = [f.name for f in dataclasses.fields(cls)]
+    for key in data:
+        if key not in names:
+            raise _err(source, f"{fieldname}.{key}", data[key], f"allowed fields: {', '.join(names)}")
+    return cls(**data)
+
+
+def _check_settings(config: FitConfig, source: str) -> None:
+    counts = {
+        "nuts.chains": (config.nuts.chains, 1),
+        "nuts.warmup": (config.nuts.warmup, 0),
+        "nuts.samples": (config.nuts.samples, 1),
+        "nuts.seed": (config.nuts.seed, 0),
+        "nuts.max_tree_depth": (config.nuts.max_tree_depth, 1),
+        "bestfit.starts": (config.bestfit.starts, 1),
+        "bestfit.steps": (config.bestfit.steps, 1),
+        "bestfit.seed": (config.bestfit.seed, 0),
+    }
+    for fieldname, (value, minimum) in counts.items():
+        if isinstance(value, bool) or not isinstance(value, int) or value < minimum:
+            raise _err(source, fieldname, value, f"allowed: an integer >= {minimum}")
+    ta = config.nuts.target_accept
+    if isinstance(ta, bool) or not isinstance(ta, (int, float)) or not 0 < ta < 1:
+        raise _err(source, "nuts.target_accept", ta, "allowed: a number in (0, 1)")
+    if config.output.dir is not None and not isinstance(config.output.dir, str):
+        raise _err(source, "output.dir", config.output.dir, "allowed: a path string or null")
+
+
+def _prior(model: Model, name: str, data: Any, source: str) -> PriorSpec:
+    fieldname = f"parameters.{name}"
+    par = model.parameter(name)
+    data = {} if data is None else data
+    if not isinstance(data, Mapping):
+        raise _err(source, fieldname, data, "allowed: a mapping with prior, low, high, mu, sigma")
+    allowed = ("prior", "low", "high", "mu", "sigma")
+    for key in data:
+        if key not in allowed:
+            raise _err(source, f"{fieldname}.{key}", data[key], f"allowed fields: {', '.join(allowed)}")
+    kind = data.get("prior", par.prior)
+    if kind not in PRIOR_KINDS:
+        raise _err(source, f"{fieldname}.prior", kind, f"allowed: {', '.join(PRIOR_KINDS)}")
+    low = _number(source, f"{fieldname}.low", data.get("low", par.low))
+    high = _number(source, f"{fieldname}.high", data.get("high", par.high))
+    if not low < high:
+        raise _err(source, f"{fieldname}.low", low, f"allowed: low < high = {high}")
+    if low < par.low or high > par.high:
+        raise _err(
+            source,
+            fieldname,
+            [low, high],
+            f"allowed: inside the range of {par.name}, [{par.low}, {par.high}] {par.unit}".rstrip(),
+        )
+    if kind == "loguniform" and low <= 0:
+        raise _err(source, f"{fieldname}.low", low, "allowed: low > 0 for a loguniform prior")
+    mu = sigma = None
+    if kind == "normal":
+        mu = _number(source, f"{fieldname}.mu", data.get("mu"))
+        sigma = _number(source, f"{fieldname}.sigma", data.get("sigma"))
+        if sigma <= 0:
+            raise _err(source, f"{fieldname}.sigma", sigma, "allowed: sigma > 0")
+    elif data.get("mu") is not None or data.get("sigma") is not None:
+        raise _err(source, fieldname, dict(data), "allowed: mu and sigma only with prior: normal")
+    return PriorSpec(kind, low, high, mu, sigma)
+
+
+def config_from_dict(
+    data: Any,
+    source: str = "<config>",
+    *,
+    known_datasets: Sequence[str] | None = None,
+    model_lookup: Callable[[str], Model] = get_model,
+) -> FitConfig:
+    """Validate a plain mapping (as read from YAML) and resolve it against the model.
+
+    ``known_datasets`` defaults to ``likelihoods.likelihood.list_datasets()``. Free parameters
+    without explicit fields take the model's range and default prior; every model parameter that
+    is neither free nor listed in ``fixed`` is fixed at the model default.
+    """
+    if not isinstance(data, Mapping):
+        raise _err(source, "<top level>", data, "allowed: a mapping of fit fields")
+    top = ("name", "description", "model", "datasets", "parameters", "fixed", "nuts", "bestfit", "output")
+    for key in data:
+        if key not in top:
+            raise _err(source, key, data[key], f"allowed fields: {', '.join(top)}")
+    for key in ("name", "model"):
+        if not isinstance(data.get(key), str) or not data.get(key):
+            raise _err(source, key, data.get(key), "allowed: a non-empty string")
+    description = data.get("description") or ""
+    if not isinstance(description, str):
+        raise _err(source, "description", description, "allowed: a string")
+    try:
+        model = model_lookup(data["model"])
+    except ValueError as e:
+        raise _err(source, "model", data["model"], str(e).split("; ", 1)[-1]) from None
+
+    datasets = data.get("datasets")
+    if not isinstance(datasets, list) or not datasets or not all(isinstance(d, str) for d in datasets):
+        raise _err(source, "datasets", datasets, "allowed: a non-empty list of dataset names")
+    if known_datasets is None:
+        from likelihoods.likelihood import list_datasets
+
+        known_datasets = list_datasets()
+    for d in datasets:
+        if d not in known_datasets and not (d.endswith((".yaml", ".yml")) and Path(d).is_file()):
+            raise _err(
+                source, "datasets", d, f"known datasets: {', '.join(sorted(known_datasets))} (or a dataset .yaml path)"
+            )
+
+    params = data.get("parameters")
+    if not isinstance(params, Mapping) or not params:
+        raise _err(source, "parameters", params, "allowed: a non-empty mapping of free parameters")
+    fixed_in = data.get("fixed") or {}
+    if not isinstance(fixed_in, Mapping):
+        raise _err(source, "fixed", fixed_in, "allowed: a mapping of parameter name to value")
+    for name in (*params, *fixed_in):
+        if name not in model.parameter_names:
+            section = "parameters" if name in params else "fixed"
+            raise _err(
+                source,
+                section,
+                name,
+                f"model {model.name!r} has parameters {', '.join(model.parameter_names)}",
+            )
+    priors = {name: _prior(model, name, params[name], source) for name in params}
+    fixed = {}
+    for par in model.parameters:
+        if par.name in priors:
+            if par.name in fixed_in:
+                raise _err(
+                    source, f"fixed.{par.name}", fixed_in[par.name], "allowed: a parameter is free or fixed, not both"
+                )
+            continue
+        value = _number(source, f"fixed.{par.name}", fixed_in.get(par.name, par.default))
+        try:
+            par.check(value)
+        except ValueError as e:
+            raise _err(source, f"fixed.{par.name}", value, str(e)) from None
+        fixed[par.name] = value
+
+    config = FitConfig(
+        name=data["name"],
+        description=description,
+        model=model.name,
+        datasets=tuple(datasets),
+        parameters=priors,
+        fixed=fixed,
+        nuts=_settings(NutsSettings, data.get("nuts"), source, "nuts"),
+        bestfit=_settings(BestFitSettings, data.get("bestfit"), source, "bestfit"),
+        output=_settings(OutputSettings, data.get("output"), source, "output"),
+    )
+    _check_settings(config, source)
+    return config
+
+
+def shipped_fits() -> dict[str, Path]:
+    """Names and paths of the fits shipped in ``inference/fits/*.yaml``."""
+    return {p.stem: p for p in sorted(FITS_DIR.glob("*.yaml"))}
+
+
+def resolve_path(name_or_path: str | Path) -> Path:
+    """Path of a YAML file, or of the shipped fit of that name; ConfigError if neither exists."""
+    path = Path(name_or_path)
+    if path.is_file():
+        return path
+    fits = shipped_fits()
+    if str(name_or_path) in fits:
+        return fits[str(name_or_path)]
+    raise ConfigError(
+        f"no fit file {str(name_or_path)!r} and no shipped fit of that name; "
+        f"shipped fits: {', '.join(fits) or '(none)'}"
+    )
+
+
+def load_config(
+    name_or_path: str | Path,
+    *,
+    known_datasets: Sequence[str] | None = None,
+    model_lookup: Callable[[str], Model] = get_model,
+) -> FitConfig:
+    """Load and validate a fit from a YAML file path or the name of a shipped fit.
+
+    ``known_datasets`` and ``model_lookup`` are as in :func:`config_from_dict`.
+    """
+    path = resolve_path(name_or_path)
+    try:
+        data = yaml.safe_load(path.read_text())
+    except yaml.YAMLError as e:
+        raise ConfigError(f"{path}: malformed YAML: {' '.join(str(e).split())}") from None
+    return config_from_dict(data, str(path), known_datasets=known_datasets, model_lookup=model_lookup)

@@ -1,0 +1,77 @@
+"""Result directories: posterior.nc, summary.csv, corner.png and config.yaml of one fit.
+
+Each file is written to a temporary name in the same directory and renamed into place, so a crash
+never leaves a half-written file under its final name. An existing non-empty directory is only
+written into with ``force=True``.
+"""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+import arviz as az
+import pandas as pd
+
+from inference.bestfit import BestFit
+from inference.config import FitConfig
+from inference.plots import corner_plot
+
+FILES = ("config.yaml", "summary.csv", "corner.png", "posterior.nc")
+HDI_PROB = 0.68
+
+
+class OutputExistsError(FileExistsError):
+    """The output directory exists and is not empty, and overwriting was not asked for."""
+
+
+def summary_table(idata: az.InferenceData, bestfit: BestFit | None = None) -> pd.DataFrame:
+    """Per free parameter: mean, sd, 68% HDI, MCSE, bulk/tail ESS, R-hat (+ best fit and its error)."""
+    table = az.summary(idata, var_names=list(idata.posterior.data_vars), hdi_prob=HDI_PROB)
+    return table.join(bestfit.to_frame()) if bestfit is not None else table
+
+
+def prepare_output(out_dir: str | Path, force: bool = False) -> Path:
+    """Create ``out_dir``; raise OutputExistsError if it holds files and ``force`` is False."""
+    out = Path(out_dir)
+    if out.exists() and not out.is_dir():
+        raise OutputExistsError(f"output path {out} exists and is not a directory")
+    if out.is_dir() and any(out.iterdir()) and not force:
+        raise OutputExistsError(f"output directory {out} exists and is not empty; use --force to overwrite it")
+    out.mkdir(parents=True, exist_ok=True)
+    return out
+
+
+def _atomic(path: Path, write) -> None:
+    tmp = path.with_name(f".{path.stem}.tmp{path.suffix}")
+    try:
+        write(tmp)
+        os.replace(tmp, path)
+    finally:
+        tmp.unlink(missing_ok=True)
+
+
+def write_results(
+    out_dir: str | Path,
+    idata: az.InferenceData,
+    config: FitConfig,
+    bestfit: BestFit | None = None,
+    force: bool = False,
+    units: dict[str, str] | None = None,
+) -> Path:
+    """Write the four result files of a fit into ``out_dir`` and return its path.
+
+    ``units`` (parameter -> unit) labels the corner plot axes. posterior.nc is written last.
+    """
+    out = prepare_output(out_dir, force)
+    units = units or {}
+    _atomic(out / "config.yaml", lambda p: p.write_text(config.to_yaml()))
+    _atomic(out / "summary.csv", lambda p: summary_table(idata, bestfit).to_csv(p))
+    draws = {k: idata.posterior[k].values for k in idata.posterior.data_vars}
+    labels = {k: f"{k} [{units[k]}]" if units.get(k) else k for k in draws}
+    _atomic(
+        out / "corner.png",
+        lambda p: corner_plot(draws, p, labels, bestfit.values if bestfit else None),
+    )
+    _atomic(out / "posterior.nc", lambda p: az.to_netcdf(idata, str(p), engine="h5netcdf"))
+    return out
