@@ -70,15 +70,17 @@ def _transforms(config: FitConfig):
     lo = np.array([s.low for s in config.parameters.values()])
     hi = np.array([s.high for s in config.parameters.values()])
     log = np.array([s.prior == "loguniform" for s in config.parameters.values()])
-    a = jnp.asarray(np.where(log, np.log(np.where(log, lo, 1.0)), lo))
-    b = jnp.asarray(np.where(log, np.log(np.where(log, hi, 1.0)), hi))
+    sign = np.where(log & (hi < 0), -1.0, 1.0)  # a negative loguniform box is flat in log|x|
+    lo_abs, hi_abs = np.where(sign < 0, -hi, lo), np.where(sign < 0, -lo, hi)
+    a = jnp.asarray(np.where(log, np.log(np.where(log, lo_abs, 1.0)), lo))
+    b = jnp.asarray(np.where(log, np.log(np.where(log, hi_abs, 1.0)), hi))
 
     def to_physical(u):
         y = a + (b - a) * jax.nn.sigmoid(u)
-        return jnp.where(log, jnp.exp(y), y)
+        return jnp.where(log, sign * jnp.exp(y), y)
 
     def to_unconstrained(x):
-        y = jnp.where(log, jnp.log(jnp.where(log, x, 1.0)), x)
+        y = jnp.where(log, jnp.log(jnp.where(log, sign * x, 1.0)), x)
         t = jnp.clip((y - a) / (b - a), _EDGE, 1 - _EDGE)
         return jnp.log(t) - jnp.log1p(-t)
 

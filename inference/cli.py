@@ -52,8 +52,8 @@ def _cmd_fit(args) -> None:
     idata = run_nuts(likelihood, config, progress=not args.no_progress)
     print(f"best fit: {config.bestfit.starts} starts x {config.bestfit.steps} steps")
     best = best_fit(likelihood, config)
-    units = {p.name: p.unit for p in likelihood.model.parameters}
-    write_results(out, idata, config, best, force=True, units=units)
+    labels = {p.name: f"{p.latex} [{p.unit}]" if p.unit else p.latex for p in likelihood.model.parameters}
+    write_results(out, idata, config, best, force=True, labels=labels)
 
     print()
     print(summary_table(idata)[SUMMARY_COLUMNS].to_string())

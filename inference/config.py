@@ -33,7 +33,8 @@ class ConfigError(ValueError):
 class PriorSpec:
     """Prior of one free parameter on the box [low, high] (parameter units).
 
-    ``uniform`` and ``loguniform`` are flat in x and log x; ``normal`` is a Gaussian of mean ``mu``
+    ``uniform`` and ``loguniform`` are flat in x and log|x| (a loguniform box lies entirely on one
+    side of 0); ``normal`` is a Gaussian of mean ``mu``
     and width ``sigma`` truncated to the box. The box also bounds the best-fit search.
     """
 
@@ -191,8 +192,8 @@ def _prior(model: Model, name: str, data: Any, source: str) -> PriorSpec:
             [low, high],
             f"allowed: inside the range of {par.name}, [{par.low}, {par.high}] {par.unit}".rstrip(),
         )
-    if kind == "loguniform" and low <= 0:
-        raise _err(source, f"{fieldname}.low", low, "allowed: low > 0 for a loguniform prior")
+    if kind == "loguniform" and low <= 0 <= high:
+        raise _err(source, fieldname, [low, high], "allowed: a loguniform box excludes 0 (0 < low, or high < 0)")
     mu = sigma = None
     if kind == "normal":
         mu = _number(source, f"{fieldname}.mu", data.get("mu"))

@@ -13,12 +13,13 @@ import warnings
 from collections.abc import Mapping
 from importlib.metadata import PackageNotFoundError, version
 
-import arviz as az
 import jax
 import jax.numpy as jnp
 import numpy as np
 import numpyro
 import numpyro.distributions as dist
+from numpyro.distributions import constraints
+from numpyro.distributions.transforms import AffineTransform
 from numpyro.infer import MCMC, NUTS
 
 from inference.config import FitConfig, PriorSpec
@@ -26,11 +27,28 @@ from inference.config import FitConfig, PriorSpec
 EXTRA_FIELDS = ("diverging", "num_steps", "potential_energy", "energy", "accept_prob", "adapt_state.step_size")
 
 
+class NegativeLogUniform(dist.TransformedDistribution):
+    """Flat in log|x| on a negative box [low, high], high < 0 (e.g. a coupling whose sign is fixed).
+
+    The support is declared as the box itself, so NUTS gets a bounded bijection (a plain
+    TransformedDistribution would claim the whole real line)."""
+
+    def __init__(self, low: float, high: float):
+        self.low, self.high = low, high
+        super().__init__(dist.LogUniform(-high, -low), AffineTransform(0.0, -1.0))
+
+    @property
+    def support(self):
+        return constraints.interval(self.low, self.high)
+
+
 def prior_distribution(spec: PriorSpec) -> dist.Distribution:
     """NumPyro distribution of a PriorSpec on its box [low, high]."""
     if spec.prior == "uniform":
         return dist.Uniform(spec.low, spec.high)
     if spec.prior == "loguniform":
+        if spec.high < 0:
+            return NegativeLogUniform(spec.low, spec.high)
         return dist.LogUniform(spec.low, spec.high)
     return dist.TruncatedNormal(spec.mu, spec.sigma, low=spec.low, high=spec.high)
 
@@ -40,7 +58,9 @@ def full_parameters(config: FitConfig, free: Mapping[str, jax.Array]) -> dict[st
     return {**{k: jnp.asarray(v) for k, v in config.fixed.items()}, **free}
 
 
-def _numpyro_model(likelihood, config: FitConfig):
+def numpyro_model(likelihood, config: FitConfig):
+    """The NumPyro model of a fit: priors on the free parameters, fixed ones held, log L as a factor."""
+
     def model():
         free = {name: numpyro.sample(name, prior_distribution(spec)) for name, spec in config.parameters.items()}
         numpyro.factor("log_likelihood", likelihood.log_likelihood(full_parameters(config, free)))
@@ -90,7 +110,7 @@ def _versions() -> dict[str, str]:
     return out
 
 
-def run_nuts(likelihood, config: FitConfig, progress: bool = True) -> az.InferenceData:
+def run_nuts(likelihood, config: FitConfig, progress: bool = True) -> "az.InferenceData":
     """Sample the posterior of ``config``'s free parameters under ``likelihood`` with NUTS.
 
     Returns InferenceData with groups posterior (free parameters, in their units),
@@ -103,7 +123,7 @@ def run_nuts(likelihood, config: FitConfig, progress: bool = True) -> az.Inferen
     settings = config.nuts
     chain_method = "parallel" if jax.local_device_count() >= settings.chains > 1 else "vectorized"
     kernel = NUTS(
-        _numpyro_model(likelihood, config),
+        numpyro_model(likelihood, config),
         target_accept_prob=settings.target_accept,
         max_tree_depth=settings.max_tree_depth,
     )
@@ -153,6 +173,8 @@ def run_nuts(likelihood, config: FitConfig, progress: bool = True) -> az.Inferen
         "n_nonfinite_log_likelihood": n_nonfinite,
         **_versions(),
     }
+    import arviz as az  # imported here so the model and sampler work where ArviZ is absent (GPU image)
+
     return az.from_dict(
         posterior=samples,
         log_likelihood={"log_likelihood": terms},
@@ -164,8 +186,10 @@ def run_nuts(likelihood, config: FitConfig, progress: bool = True) -> az.Inferen
     )
 
 
-def diagnostics(idata: az.InferenceData) -> dict[str, float]:
+def diagnostics(idata: "az.InferenceData") -> dict[str, float]:
     """Run-level convergence numbers: divergences, non-finite log L, max R-hat, min bulk/tail ESS."""
+    import arviz as az
+
     summary = az.summary(idata, var_names=list(idata.posterior.data_vars), kind="diagnostics")
     return {
         "divergences": int(idata.sample_stats["diverging"].sum()),

@@ -57,18 +57,18 @@ def write_results(
     config: FitConfig,
     bestfit: BestFit | None = None,
     force: bool = False,
-    units: dict[str, str] | None = None,
+    labels: dict[str, str] | None = None,
 ) -> Path:
     """Write the four result files of a fit into ``out_dir`` and return its path.
 
-    ``units`` (parameter -> unit) labels the corner plot axes. posterior.nc is written last.
+    ``labels`` (parameter -> axis label, e.g. LaTeX with unit) labels the corner plot, whose
+    parameters follow the configuration's order. posterior.nc is written last.
     """
     out = prepare_output(out_dir, force)
-    units = units or {}
     _atomic(out / "config.yaml", lambda p: p.write_text(config.to_yaml()))
     _atomic(out / "summary.csv", lambda p: summary_table(idata, bestfit).to_csv(p))
-    draws = {k: idata.posterior[k].values for k in idata.posterior.data_vars}
-    labels = {k: f"{k} [{units[k]}]" if units.get(k) else k for k in draws}
+    draws = {k: idata.posterior[k].values for k in config.free}
+    labels = {k: (labels or {}).get(k, k) for k in draws}
     _atomic(
         out / "corner.png",
         lambda p: corner_plot(draws, p, labels, bestfit.values if bestfit else None),

@@ -45,7 +45,7 @@ BAD = [
     ({"parameters": {"x": {"low": 2.0, "high": 1.0}}}, "parameters.x.low", "low < high"),
     ({"parameters": {"x": {"low": -9.0}}}, "parameters.x", "[-5.0, 5.0]"),
     ({"parameters": {"x": {"prior": "cauchy"}}}, "parameters.x.prior", "uniform, loguniform, normal"),
-    ({"parameters": {"x": {"prior": "loguniform"}}}, "parameters.x.low", "low > 0"),
+    ({"parameters": {"x": {"prior": "loguniform"}}}, "parameters.x", "loguniform box excludes 0"),
     ({"parameters": {"x": {"prior": "normal", "mu": 0.0}}}, "parameters.x.sigma", "finite number"),
     ({"parameters": {"x": {"prior": "normal", "mu": 0.0, "sigma": -1.0}}}, "parameters.x.sigma", "sigma > 0"),
     ({"parameters": {"x": {"mu": 0.0}}}, "parameters.x", "prior: normal"),

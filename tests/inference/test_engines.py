@@ -101,7 +101,7 @@ def test_minus_inf_region_is_handled_and_counted():
 
 def test_results_written_and_never_overwritten_without_force(idata, best, gauss_config, tmp_path):
     out = tmp_path / "run"
-    write_results(out, idata, gauss_config, best, units={"x": "GeV"})
+    write_results(out, idata, gauss_config, best, labels={"x": "$x$ [GeV]"})
     assert sorted(p.name for p in out.iterdir()) == sorted(FILES)
     again = az.from_netcdf(out / "posterior.nc")
     assert set(again.groups()) == set(idata.groups())
@@ -128,3 +128,29 @@ def test_nuts_without_any_finite_point_raises_value_error():
     config = make_config(nuts={"chains": 1, "warmup": 5, "samples": 5})
     with pytest.raises(ValueError, match="no finite log-likelihood"):
         run_nuts(GaussLikelihood(cut=-10.0), config, progress=False)
+
+
+def test_negative_loguniform_prior_and_transform():
+    """A loguniform box below zero is flat in log|x|: NumPyro prior and best-fit transform agree."""
+    import jax
+    import numpy as np
+
+    from inference.bestfit import _transforms
+    from inference.config import PriorSpec
+    from inference.nuts import prior_distribution
+
+    spec = PriorSpec("loguniform", -3.5, -1e-4)
+    x = np.asarray(prior_distribution(spec).sample(jax.random.PRNGKey(0), (20000,)))
+    assert x.min() >= -3.5 and x.max() <= -1e-4
+    # log|x| is uniform on [log 1e-4, log 3.5]: its mean is the interval's midpoint (MC error ~0.02)
+    assert np.log(-x).mean() == pytest.approx(0.5 * (np.log(1e-4) + np.log(3.5)), abs=0.06)
+    lp = prior_distribution(spec).log_prob(-0.01)
+    assert float(lp) == pytest.approx(-np.log(0.01) - np.log(np.log(3.5 / 1e-4)), rel=1e-12)
+
+    class _Config:
+        parameters = {"y": spec, "m": PriorSpec("loguniform", 0.5, 100.0)}
+
+    to_phys, to_unc = _transforms(_Config)
+    pts = np.array([[-2.0, 3.0], [-1e-3, 0.7]])
+    for p in pts:
+        np.testing.assert_allclose(np.asarray(to_phys(to_unc(p))), p, rtol=1e-10)
