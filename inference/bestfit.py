@@ -23,6 +23,7 @@ from inference.nuts import full_parameters, prior_distribution
 
 CONVERGED_CHI2 = 1e-3  # starts ending within this of the best chi^2 count as converged
 _EDGE = 1e-9  # starts are kept this far (as a fraction of the box) from its edges
+_AT_BOUND_U = math.log(1e6)  # |u| beyond this: the best fit lies within 1e-6 of the box edge
 
 
 @dataclass(frozen=True)
@@ -45,6 +46,7 @@ class BestFit:
     n_converged: int
     n_starts: int
     start_chi2: np.ndarray
+    at_bound: tuple[str, ...] = ()
 
     def to_frame(self) -> pd.DataFrame:
         """One row per free parameter: best value and Hessian 1-sigma error."""
@@ -57,7 +59,10 @@ class BestFit:
         """Human-readable table of the best point, errors, chi^2, Delta chi^2 to the SM and pull."""
         width = max(len(n) for n in self.names)
         lines = [f"{'parameter':<{width}}  {'best fit':>12}  {'± (Hessian)':>12}"]
-        lines += [f"{n:<{width}}  {self.values[n]:>12.6g}  {self.errors[n]:>12.4g}" for n in self.names]
+        lines += [
+            f"{n:<{width}}  {self.values[n]:>12.6g}  {self.errors[n]:>12.4g}" + ("  (at prior bound)" if n in self.at_bound else "")
+            for n in self.names
+        ]
         lines += [
             f"chi2 at best fit = {self.chi2:.4f}   chi2 at SM = {self.chi2_sm:.4f}",
             f"Delta chi2 (SM - best) = {self.delta_chi2:.4f}   pull = {self.pull:.3f} sigma",
@@ -156,6 +161,14 @@ def best_fit(likelihood, config: FitConfig) -> BestFit:
         warnings.warn("no start reached a finite log-likelihood", stacklevel=2)
 
     covariance = _covariance(chi2_x, x_best, names)
+    # within 1e-6 of the box edge (in the prior's own coordinate): the optimum is on the boundary
+    at_bound = tuple(n for n, u in zip(names, np.asarray(to_unconstrained(jnp.asarray(x_best)))) if abs(u) > _AT_BOUND_U)
+    if at_bound:
+        warnings.warn(
+            f"best fit at the edge of the prior box for {', '.join(at_bound)}: the likelihood keeps improving "
+            "beyond it, so Hessian errors there are not meaningful (use the posterior or a profile)",
+            stacklevel=2,
+        )
     best = dict(zip(names, map(float, x_best)))
     model = likelihood.model
     sm = model.sm_point(full_parameters(config, {k: jnp.asarray(v) for k, v in best.items()}))
@@ -173,6 +186,7 @@ def best_fit(likelihood, config: FitConfig) -> BestFit:
         n_converged=int(np.sum(np.abs(chi2_final - chi2_best) < CONVERGED_CHI2)),
         n_starts=config.bestfit.starts,
         start_chi2=chi2_final,
+        at_bound=at_bound,
     )
 
 

@@ -68,6 +68,17 @@ def test_best_fit_recovers_mode_and_hessian_errors(best):
     assert best.pull == pytest.approx(np.sqrt(chi2_sm), rel=1e-6)
     assert best.n_converged == best.n_starts == 8
     assert "pull" in best.table()
+    assert best.at_bound == ()
+
+
+def test_best_fit_on_the_prior_edge_is_flagged():
+    """Mode x = 0.3 outside the box x in [-3, 0]: the best fit sits on the edge and says so."""
+    config = make_config(parameters={"x": {"prior": "uniform", "low": -3.0, "high": 0.0}, "y": None})
+    with pytest.warns(UserWarning, match="edge of the prior box for x"):
+        result = best_fit(GaussLikelihood(), config)
+    assert result.values["x"] == pytest.approx(0.0, abs=1e-5)
+    assert result.at_bound == ("x",)
+    assert "(at prior bound)" in result.table()
 
 
 def test_non_positive_hessian_gives_nan_errors_with_warning():
