@@ -144,7 +144,8 @@ def run_nuts(likelihood, config: FitConfig, progress: bool = True) -> "az.Infere
             f"fit {config.name}: no finite log-likelihood found at 100 random points of the prior box; "
             "check the parameter ranges against the physical region"
         ) from None
-    samples = {k: np.asarray(v) for k, v in mcmc.get_samples(group_by_chain=True).items() if k in config.parameters}
+    draws = mcmc.get_samples(group_by_chain=True)
+    samples = {k: np.asarray(draws[k]) for k in config.free}  # in the configuration's order
     extra = {k: np.asarray(v) for k, v in mcmc.get_extra_fields(group_by_chain=True).items()}
 
     total, terms, preds = evaluate_draws(likelihood, config, samples)

@@ -103,54 +103,49 @@ def _zprime_observables(g_sb, g_mumu, m_tev, width_over_mass):
     return out
 
 
-def _predict_zprime(p):
-    w = matching.zprime_width_over_mass(g_sb=p["g_sb"], g_mumu=p["g_mumu"])
-    return _zprime_observables(p["g_sb"], p["g_mumu"], p["M_Zp"], w)
+def _zprime_model(name, description, quark_coupling, g_sb, width_over_mass, lepton_description, citations):
+    """A Z' model from its quark-coupling parameter, the effective g_sb and Gamma/M as functions of p."""
 
+    def predict(p):
+        return _zprime_observables(g_sb(p), p["g_mumu"], p["M_Zp"], width_over_mass(p))
 
-def _physical_zprime(p):
-    w = matching.zprime_width_over_mass(g_sb=p["g_sb"], g_mumu=p["g_mumu"])
-    return w < matching.perturbativity_bound(p["M_Zp"] * TEV)
+    def physical(p):
+        return width_over_mass(p) < matching.perturbativity_bound(p["M_Zp"] * TEV)
+
+    return Model(
+        name=name,
+        description=description,
+        parameters=(
+            _mass("M_Zp", r"$M_{Z'}$", "Z' mass"),
+            quark_coupling,
+            _coupling("g_mumu", r"$g_L^{\mu\mu}$", lepton_description),
+        ),
+        predict=predict,
+        physical=physical,
+        citations=citations,
+    )
 
 
 register_model(
-    Model(
-        name="zprime",
-        description="Naive Z': couplings to sbar gamma P_L b (+h.c.) and mubar gamma P_L mu only",
-        parameters=(
-            _mass("M_Zp", r"$M_{Z'}$", "Z' mass"),
-            _coupling("g_sb", r"$g_L^{sb}$", "Z' coupling to sbar P_L b, relative to the phase of V_tb V_ts*"),
-            _coupling("g_mumu", r"$g_L^{\mu\mu}$", "Z' coupling to left-handed muons"),
-        ),
-        predict=_predict_zprime,
-        physical=_physical_zprime,
+    _zprime_model(
+        "zprime",
+        "Naive Z': couplings to sbar gamma P_L b (+h.c.) and mubar gamma P_L mu only",
+        _coupling("g_sb", r"$g_L^{sb}$", "Z' coupling to sbar P_L b, relative to the phase of V_tb V_ts*"),
+        g_sb=lambda p: p["g_sb"],
+        width_over_mass=lambda p: matching.zprime_width_over_mass(g_sb=p["g_sb"], g_mumu=p["g_mumu"]),
+        lepton_description="Z' coupling to left-handed muons",
         citations=(SEED_002,),
     )
 )
-
-
-def _predict_33mumu(p):
-    g_sb = matching.zprime_33mumu_gsb(p["g_q"])
-    w = matching.zprime_width_over_mass(g_q=p["g_q"], g_lepton_doublet=p["g_mumu"])
-    return _zprime_observables(g_sb, p["g_mumu"], p["M_Zp"], w)
-
-
-def _physical_33mumu(p):
-    w = matching.zprime_width_over_mass(g_q=p["g_q"], g_lepton_doublet=p["g_mumu"])
-    return w < matching.perturbativity_bound(p["M_Zp"] * TEV)
-
-
 register_model(
-    Model(
-        name="zprime-33mumu",
-        description="'33 mu mu' Z': couples to the third-generation quark doublet and the second-generation lepton doublet; g_sb = g_q V_tb V_ts*",
-        parameters=(
-            _mass("M_Zp", r"$M_{Z'}$", "Z' mass"),
-            _coupling("g_q", r"$g_L^q$", "Z' coupling to Q_L3 (weak eigenbasis)"),
-            _coupling("g_mumu", r"$g_L^{\mu\mu}$", "Z' coupling to L_2"),
-        ),
-        predict=_predict_33mumu,
-        physical=_physical_33mumu,
+    _zprime_model(
+        "zprime-33mumu",
+        "'33 mu mu' Z': couples to the third-generation quark doublet and the second-generation lepton "
+        "doublet; g_sb = g_q V_tb V_ts*",
+        _coupling("g_q", r"$g_L^q$", "Z' coupling to Q_L3 (weak eigenbasis)"),
+        g_sb=lambda p: matching.zprime_33mumu_gsb(p["g_q"]),
+        width_over_mass=lambda p: matching.zprime_width_over_mass(g_q=p["g_q"], g_lepton_doublet=p["g_mumu"]),
+        lepton_description="Z' coupling to L_2",
         citations=(SEED_002, "Allanach, Gripaios, You, JHEP 03 (2018) 021, arXiv:1710.06363"),
     )
 )
