@@ -121,6 +121,7 @@ def register_model(model: Model) -> Model:
 def load_builtin_models() -> None:
     """Import the modules that register jaxbsm's built-in models and observables."""
     import jaxbsm.flavour.models  # noqa: F401
+    import jaxbsm.neutrino.models  # noqa: F401
 
 
 def get_model(name: str) -> Model:

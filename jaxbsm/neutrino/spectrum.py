@@ -23,10 +23,11 @@ def _safe_sqrt(x):
 
 def masses(m_lightest, dm21, dm3l):
     """(m1, m2, m3) in eV, shape (..., 3), from m_lightest (eV), dm21 > 0 and dm3l (eV^2, NuFIT sign)."""
-    ml2 = jnp.asarray(m_lightest) ** 2
+    ml = jnp.abs(jnp.asarray(m_lightest))  # abs, not sqrt(ml^2): finite gradient at m_lightest = 0
+    ml2 = ml**2
     normal = jnp.asarray(dm3l) > 0.0
-    no = jnp.stack([jnp.sqrt(ml2) + 0.0 * dm21, _safe_sqrt(ml2 + dm21), _safe_sqrt(ml2 + dm3l)], axis=-1)
-    io = jnp.stack([_safe_sqrt(ml2 - dm3l - dm21), _safe_sqrt(ml2 - dm3l), jnp.sqrt(ml2) + 0.0 * dm21], axis=-1)
+    no = jnp.stack([ml + 0.0 * dm21, _safe_sqrt(ml2 + dm21), _safe_sqrt(ml2 + dm3l)], axis=-1)
+    io = jnp.stack([_safe_sqrt(ml2 - dm3l - dm21), _safe_sqrt(ml2 - dm3l), ml + 0.0 * dm21], axis=-1)
     return jnp.where(normal[..., None], no, io)
 
 
