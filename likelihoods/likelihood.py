@@ -7,7 +7,8 @@ a pure JAX function of a dict of scalar parameters (jit-, grad- and vmap-clean).
 - one correlated asymmetric-Gaussian block for every measured value, with the experimental
   covariance of each dataset and the theory covariance of the observables (likelihoods.theory);
   the same observable measured in two datasets is two entries with fully correlated theory error;
-- one half-Gaussian term per one-sided limit.
+- one half-Gaussian term per one-sided limit;
+- a constant chi^2 offset per dataset that is an expansion around a local minimum (records.py).
 
 Outside the physical region (a parameter outside its model range, or the model's ``physical``
 predicate False, e.g. a non-perturbative Z') and wherever the chi^2 is not finite, log L = -inf.
@@ -43,6 +44,7 @@ class Likelihood:
     cov_theory: np.ndarray
     limits: tuple[tuple[str, float, float], ...]
     references: tuple[str, ...]
+    chi2_offsets: tuple[float, ...] = ()
 
     @property
     def name(self) -> str:
@@ -64,6 +66,8 @@ class Likelihood:
             )
         for obs, upper, cl in self.limits:
             terms.append(jnp.atleast_1d(shapes.upper_limit_chi2(jnp.abs(pred[obs]), upper, cl)))
+        if self.chi2_offsets:
+            terms.append(jnp.asarray(self.chi2_offsets))
         return jnp.concatenate(terms)
 
     def _allowed(self, params: Mapping) -> jnp.ndarray:
@@ -121,6 +125,8 @@ def build_likelihood(model: str | Model, datasets: Sequence[str]) -> Likelihood:
             if m.is_limit:
                 limits.append((m.observable, m.limit, m.cl))
                 terms.append(f"{m.observable} < {m.limit:.4g} at {m.cl:.0%} CL ({m.experiment} {m.year})")
+    offsets = tuple(ds.chi2_offset for ds in loaded if ds.chi2_offset)
+    terms += [f"chi2 offset of {ds.name} (local minimum)" for ds in loaded if ds.chi2_offset]
     corr = _block_diag(blocks)
     refs += [f"% model {model.name}: {c}" for c in model.citations]
     observables = tuple(dict.fromkeys(measured + [lim[0] for lim in limits]))
@@ -137,6 +143,7 @@ def build_likelihood(model: str | Model, datasets: Sequence[str]) -> Likelihood:
         cov_theory=theory_covariance(measured),
         limits=tuple(limits),
         references=tuple(refs),
+        chi2_offsets=offsets,
     )
 
 

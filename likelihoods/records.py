@@ -1,6 +1,8 @@
 """Measurement records: one YAML file per dataset under likelihoods/data/ (DESIGN.md §3).
 
-A dataset file has ``name``, ``description``, a list ``measurements`` and optional ``correlations``.
+A dataset file has ``name``, ``description``, a list ``measurements``, optional ``correlations`` and
+an optional ``chi2_offset``: the chi^2 of this dataset's minimum above a global one, for data given
+as expansions around local minima (e.g. NuFIT's inverted-ordering minimum, Delta chi^2 above NO).
 Each measurement names its ``observable`` (a jaxbsm observable name), then either a ``value`` with
 ``uncertainties`` (a mapping of named components, each a number or {plus, minus}; components add in
 quadrature, separately above and below) or a ``limit`` {upper, cl}; and its ``experiment``, ``year``,
@@ -62,6 +64,7 @@ class Dataset:
     measurements: tuple[Measurement, ...]
     correlation: np.ndarray  # correlation of the non-limit measurements, in their order
     path: str
+    chi2_offset: float = 0.0
 
 
 def list_datasets() -> list[str]:
@@ -91,7 +94,7 @@ def _parse(raw, where: str) -> Dataset:
     for key in ("name", "description", "measurements"):
         if key not in raw:
             raise DataError(f"{where}: missing field {key!r}")
-    unknown = set(raw) - {"name", "description", "measurements", "correlations"}
+    unknown = set(raw) - {"name", "description", "measurements", "correlations", "chi2_offset"}
     if unknown:
         raise DataError(f"{where}: unknown top-level field(s) {sorted(unknown)}")
     if not isinstance(raw["measurements"], list) or not raw["measurements"]:
@@ -105,7 +108,10 @@ def _parse(raw, where: str) -> Dataset:
         _correlation_block(block, measured, corr, f"{where}, correlations {j}")
     if np.any(np.linalg.eigvalsh(corr) <= 0):
         raise DataError(f"{where}: correlation matrix is not positive definite")
-    return Dataset(str(raw["name"]), str(raw["description"]).strip(), meas, corr, where)
+    offset = _number(raw.get("chi2_offset", 0.0), where, "chi2_offset")
+    if offset < 0:
+        raise DataError(f"{where}: field 'chi2_offset' = {offset} must be >= 0")
+    return Dataset(str(raw["name"]), str(raw["description"]).strip(), meas, corr, where, offset)
 
 
 _MEAS_FIELDS = {"observable", "experiment", "year", "value", "uncertainties", "limit", "sm", "arxiv",

@@ -2,6 +2,7 @@
 and the JAX contract (-inf outside the physical region, never NaN)."""
 
 import math
+from pathlib import Path
 
 import jax
 import jax.numpy as jnp
@@ -136,3 +137,19 @@ def test_bibtex_lists_every_measurement(lk_cbar_2017):
     bib = "\n".join(lk_cbar_2017.bibtex())
     for key in ("Aaij:2014ora", "Aaij:2017vbb", "Aaij:2017vad", "arXiv:1704.05438"):
         assert key in bib
+
+
+def test_chi2_offset_enters_as_a_constant_term(tmp_path):
+    """A dataset around a local minimum adds its chi^2 offset to every point, as its own term."""
+    text = (Path(__file__).parents[2] / "likelihoods" / "data" / "cbar-ll-2017.yaml").read_text()
+    path = tmp_path / "offset.yaml"
+    path.write_text(text + "chi2_offset: 6.1\n")
+    plain = build_likelihood("cbar", ["cbar-ll-2017"])
+    shifted = build_likelihood("cbar", [str(path)])
+    for x in (-1.33, 0.0, 0.7):
+        p = {**plain.model.defaults(), "cbar_LL_mu": x}
+        assert -2 * float(shifted.log_likelihood(p)) == pytest.approx(-2 * float(plain.log_likelihood(p)) + 6.1, rel=1e-14)
+    assert shifted.term_names[-1].startswith("chi2 offset of cbar-ll-2017")
+    path.write_text(text + "chi2_offset: -1\n")
+    with pytest.raises(ValueError, match="'chi2_offset' = -1.0 must be >= 0"):
+        build_likelihood("cbar", [str(path)])
