@@ -12,7 +12,7 @@ from __future__ import annotations
 import jax.numpy as jnp
 
 from jaxbsm.model import Model, Parameter, register_model
-from jaxbsm.neutrino import pmns, spectrum
+from jaxbsm.neutrino import double_beta, pmns, spectrum
 from jaxbsm.observables import register_observable
 
 NUFIT = "Esteban et al. (NuFIT 6.0), JHEP 12 (2024) 216, arXiv:2410.05380"
@@ -33,6 +33,10 @@ register_observable("sum_mnu", r"$\Sigma m_\nu$", "eV", "sum of the three neutri
 register_observable("m_bb", r"$m_{\beta\beta}$", "eV", "effective Majorana mass of neutrinoless double-beta decay")
 register_observable("m_lightest", r"$m_{\rm lightest}$", "eV", "lightest neutrino mass")
 register_observable("J_CP", r"$J_{CP}$", "", "leptonic Jarlskog invariant")
+for _iso in double_beta.ISOTOPES:
+    register_observable(
+        f"inv_T_half({_iso})", rf"$1/T_{{1/2}}^{{0\nu}}({_iso})$", "1/yr", f"0nubb decay rate of {_iso} (light Majorana exchange)"
+    )
 
 DEG = jnp.pi / 180.0
 
@@ -54,6 +58,8 @@ def predict(p):
     out["sum_mnu"] = spectrum.sum_masses(m)
     out["m_bb"] = spectrum.m_betabeta(v, m)
     out["J_CP"] = pmns.jarlskog(*theta, p["delta_cp"] * DEG)
+    for iso in double_beta.ISOTOPES:
+        out[f"inv_T_half({iso})"] = double_beta.inverse_half_life(out["m_bb"], iso, p[f"nme_{iso}"])
     return out
 
 
@@ -72,6 +78,13 @@ PARAMETERS = (
     Parameter("m_lightest", "eV", 0.0, 1.0, 0.0, r"$m_{\rm lightest}$", "m1 (NO) or m3 (IO)"),
     Parameter("phi1", "deg", 0.0, 360.0, 0.0, r"$\Phi_1$", "Majorana phase of nu_1 (seed 000 convention)"),
     Parameter("phi2", "deg", 0.0, 360.0, 0.0, r"$\Phi_2$", "Majorana phase of nu_3 (seed 000 convention)"),
+    *(
+        Parameter(
+            f"nme_{iso}", "", *info.nme_range, sum(info.nme_range) / 2, rf"$M^{{0\nu}}({iso})$",
+            f"0nubb nuclear matrix element of {iso}, nuisance over the range of nuclear models ({info.nme_source})",
+        )
+        for iso, info in double_beta.ISOTOPES.items()
+    ),
 )
 
 register_model(
