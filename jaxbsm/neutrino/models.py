@@ -12,7 +12,7 @@ from __future__ import annotations
 import jax.numpy as jnp
 
 from jaxbsm.model import Model, Parameter, register_model
-from jaxbsm.neutrino import double_beta, pmns, spectrum
+from jaxbsm.neutrino import double_beta, pmns, spectrum, type_ii
 from jaxbsm.observables import register_observable
 
 NUFIT = "Esteban et al. (NuFIT 6.0), JHEP 12 (2024) 216, arXiv:2410.05380"
@@ -38,6 +38,11 @@ for _iso in double_beta.ISOTOPES:
         f"inv_T_half({_iso})", rf"$1/T_{{1/2}}^{{0\nu}}({_iso})$", "1/yr", f"0nubb decay rate of {_iso} (light Majorana exchange)"
     )
 
+for _ch in type_ii.HPP_CHANNELS:
+    register_observable(f"BR(H++->{_ch})", rf"BR$(H^{{++}}\to {_ch})$", "", f"type-II seesaw: branching ratio of H++ -> {_ch} (leptonic decays dominant)")
+for _ch in type_ii.HP_CHANNELS:
+    register_observable(f"BR(H+->{_ch})", rf"BR$(H^+\to {_ch})$", "", f"type-II seesaw: branching ratio of H+ -> {_ch} (leptonic decays dominant)")
+
 DEG = jnp.pi / 180.0
 
 
@@ -60,6 +65,13 @@ def predict(p):
     out["J_CP"] = pmns.jarlskog(*theta, p["delta_cp"] * DEG)
     for iso in double_beta.ISOTOPES:
         out[f"inv_T_half({iso})"] = double_beta.inverse_half_life(out["m_bb"], iso, p[f"nme_{iso}"])
+    # type-II seesaw: Gamma_++ = V* m V^dagger/(sqrt2 v_Delta); branching ratios do not depend on v_Delta
+    hpp = type_ii.hpp_lepton_widths(type_ii.gamma_pp(v, m, 1.0), 1.0)
+    hp = type_ii.hp_lepton_widths(type_ii.gamma_p(v, m, 1.0), 1.0)
+    for k, ch in enumerate(type_ii.HPP_CHANNELS):
+        out[f"BR(H++->{ch})"] = hpp[..., k] / jnp.sum(hpp, axis=-1)
+    for k, ch in enumerate(type_ii.HP_CHANNELS):
+        out[f"BR(H+->{ch})"] = hp[..., k] / jnp.sum(hp, axis=-1)
     return out
 
 
