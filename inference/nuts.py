@@ -81,7 +81,7 @@ def evaluate_draws(likelihood, config: FitConfig, free: Mapping[str, np.ndarray]
     @jax.vmap
     def one(point):
         params = full_parameters(config, point)
-        return likelihood.log_likelihood(params), likelihood.pointwise(params), likelihood.predict(params)
+        return likelihood.log_likelihood(params), likelihood.pointwise(params), likelihood.model.predict(params)
 
     total, terms, preds = one(flat)
     unflat = lambda a: np.asarray(a).reshape(shape + np.shape(a)[1:])
@@ -115,7 +115,7 @@ def run_nuts(likelihood, config: FitConfig, progress: bool = True) -> "az.Infere
 
     Returns InferenceData with groups posterior (free parameters, in their units),
     log_likelihood (variable ``log_likelihood`` over dimension ``term`` = likelihood.term_names),
-    posterior_predictive (one variable per observable of likelihood.predict), sample_stats
+    posterior_predictive (one variable per observable the model predicts, constrained or not), sample_stats
     (diverging, n_steps, tree_depth, lp, energy, acceptance_rate, step_size) and attrs (config as
     YAML, package versions, seed, device, date, divergence and non-finite log L counts).
     Draws whose log L is not finite are kept and counted (attrs ``n_nonfinite_log_likelihood``).
