@@ -7,9 +7,9 @@ mass term is written with the charge-conjugate field nu^c = C nubar^T, as in see
 seesaw (L ⊃ Y_nu l^T C i sigma_2 Delta l):
 
     -L ⊃ 1/2 overline{(nu_L)^c}_alpha (M_nu)_{alpha beta} nu_{L beta} + h.c.
-        = 1/2 nu_L^T C^dagger M_nu nu_L + h.c.   (C^dagger = -C = C^{-1}; M_nu = M_nu^T).
+        = -1/2 nu_L^T C^{-1} M_nu nu_L + h.c.   (overline{nu^c} = -nu^T C^{-1}; M_nu = M_nu^T).
 
-Inserting nu_alpha = V_{alpha i} nu_i gives 1/2 nu_i (V^T M_nu V)_{ij} nu_j, diagonal with the
+Inserting nu_alpha = V_{alpha i} nu_i gives 1/2 overline{nu_i^c} (V^T M_nu V)_{ij} nu_j, diagonal with the
 masses m_i >= 0 exactly when
 
     M_nu = V^* diag(m) V^dagger,
@@ -22,8 +22,9 @@ Takagi factorisation (Takagi 1925; Horn & Johnson, Matrix Analysis, 2nd ed., Cor
 complex symmetric M equals W^* diag(m) W^dagger with W unitary and m >= 0. It is computed from the
 real symmetric 6x6 matrix H = [[Re M, Im M], [Im M, -Re M]], whose eigenvalues are +-m_i: for
 M = U m U^T (U = W^*), H [Re u_i; Im u_i] = m_i [Re u_i; Im u_i]. The masses then carry an absolute
-error ~ 1e-16 max(m), with no squaring of M^dagger M, and zero or degenerate masses need no special
-case.
+error ~ 1e-16 max(m), with no squaring of M^dagger M, and one zero mass or degenerate masses need no
+special case (with two zero masses, rank-1 M, the two zero-mass columns may fail to be orthogonal;
+M is still reproduced).
 """
 
 from __future__ import annotations
@@ -42,16 +43,18 @@ _GAP_BROADENING = 1e-9
 @jax.custom_jvp
 def _eigh(a):
     """jnp.linalg.eigh of a real symmetric matrix, with a derivative that stays finite at degeneracies."""
-    return jnp.linalg.eigh(a)
+    w, v = jnp.linalg.eigh(a)
+    return w, v
 
 
 @_eigh.defjvp
 def _eigh_jvp(primals, tangents):
     """dV = V (F o V^T dA V), F_ij = g/(g^2 + eps^2), g = w_j - w_i (exact 1/g for |g| >> eps).
 
-    At an exact degeneracy (g = 0) F = 0: the eigenvectors inside a degenerate subspace are not
-    defined, and quantities invariant under rotations inside it (masses, |M_ee|, M itself) have the
-    correct derivative; eps ~ 1e-9 max|w| biases 1/g by (eps/g)^2, negligible for physical gaps.
+    At an exact degeneracy (g = 0) F = 0 instead of 1/0: the eigenvectors inside a degenerate
+    subspace are not defined and the decomposition is not differentiable there; the derivative is
+    finite, and exact for spectral functions sum_i f(w_i) (the degenerate block enters through its
+    trace only). eps = 1e-9 max|w| biases 1/g by (eps/g)^2 (1e-12 for relative gaps 1e-3).
     """
     (a,), (da,) = primals, tangents
     w, v = _eigh(a)
@@ -89,11 +92,14 @@ def takagi(mass):
     degenerate masses the basis of their subspace, is arbitrary (any choice reproduces M). Method:
     eigen-decomposition of [[Re M, Im M], [Im M, -Re M]] (module docstring).
 
-    Differentiable: m, and any function of W invariant under the freedoms above (M itself,
-    |W_ai|^2 of non-degenerate columns, m_bb), have finite, correct gradients everywhere, including
-    m_lightest = 0 and exact degeneracies; gradients of individual W entries grow like 1/(m_i - m_j)
-    for near-degenerate masses (the inverse problem is ill-conditioned there), and near a zero mass
-    the phase of that column has a derivative ~ 1/m_i.
+    Differentiability. For distinct non-zero masses, m and W are smooth and their JAX derivatives
+    exact; derivatives of W grow like 1/(m_i - m_j) for near-degenerate masses (m_lightest ~ 0.1 eV:
+    the inverse problem is ill-conditioned, though quantities invariant under the freedoms above,
+    such as W^* m W^dagger = M, |W_ei|^2 m_i sums or m_bb, stay well conditioned), and the phase of a
+    column like 1/m_i as m_i -> 0. At an exact degeneracy, or at an exactly vanishing mass (where
+    m_i = |t| r along a line M + t E: a kink), the factorisation is not differentiable: the returned
+    derivatives are finite (never NaN) and exact for spectral invariants, sum_i m_i^2 always and
+    sum_i m_i when no mass vanishes, but not for W or functions of W.
     """
     _check_square3("mass", mass)
     mass = jnp.asarray(mass, dtype=complex)
@@ -159,7 +165,7 @@ def oscillation_parameters(mass):
     theta23 = jnp.arctan2(a[..., 1, 2], a[..., 2, 2])
     q = w[..., 0, 0] * w[..., 1, 2] * jnp.conj(w[..., 0, 2]) * jnp.conj(w[..., 1, 0])
     c13sq = a[..., 0, 0] ** 2 + a[..., 0, 1] ** 2
-    delta = _wrap(jnp.angle(-q - (a[..., 0, 0] * a[..., 1, 2] * a[..., 0, 2]) ** 2 / c13sq), two_pi)
+    delta = _wrap(jnp.angle(-q - (a[..., 0, 0] * a[..., 1, 2] * a[..., 0, 2]) ** 2 / c13sq))
 
     r = dirac_pmns(theta12, theta13, theta23, delta)
     row_phase = jnp.exp(-1j * jnp.angle(w[..., :, 1] * jnp.conj(r[..., :, 1])))
