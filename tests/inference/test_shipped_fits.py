@@ -1,7 +1,9 @@
 """The shipped fits run to convergence with their default settings (slow: `python -m pytest -m slow`).
 
-Each takes 15-60 s on 2 CPU cores. Checks: no divergences, R-hat <= 1.01, bulk ESS >= 400, and the
-physics each fit is shipped to show (seed 002 Table 1; the Z' and S3 Delta chi^2; current data).
+Each takes 15-120 s on 2 CPU cores. Checks: R-hat <= 1.01, bulk ESS >= 400 for every parameter,
+divergences (none for the flavour fits; at most 0.1% of the draws for the 11-parameter neutrino fits,
+whose isolated divergences sit at the loguniform m_lightest edge), and the physics each fit is
+shipped to show (seed 002 Table 1; the Z' and S3 Delta chi^2; current data; the NuFIT inputs).
 """
 
 import numpy as np
@@ -10,18 +12,38 @@ import pytest
 from inference.bestfit import best_fit
 from inference.config import load_config, shipped_fits
 from inference.nuts import diagnostics, run_nuts
-from likelihoods import build_likelihood
+from likelihoods import build_likelihood, load_dataset
 
 pytestmark = pytest.mark.slow
 
+NUFIT_PARAMETERS = ("sin2_theta12", "sin2_theta13", "sin2_theta23", "delta_cp", "dm21", "dm3l")
+
+
+def split_normal_moments(dataset):
+    """Mean and sd of each NuFIT input as the likelihood models it: a split normal with mode mu and
+    widths s+ (above), s- (below): mean = mu + sqrt(2/pi)(s+ - s-), var = (1 - 2/pi)(s+ - s-)^2 + s+ s-."""
+    out = {}
+    for m in load_dataset(dataset).measurements:
+        if m.observable in NUFIT_PARAMETERS:
+            d = m.sigma_plus - m.sigma_minus
+            out[m.observable] = (m.value + np.sqrt(2 / np.pi) * d, np.sqrt((1 - 2 / np.pi) * d**2 + m.sigma_plus * m.sigma_minus))
+    return out
+
+
+NUFIT_NO = split_normal_moments("neutrino-nufit6-NO-sk")
+NUFIT_IO = split_normal_moments("neutrino-nufit6-IO-sk")
+
+# fit: (posterior means {param: (mean, tolerance)}, best-fit Delta chi^2 to the SM (value, tol) or None,
+#       reproduce-the-input {param: (mean, sigma)} or None, allowed divergence fraction)
 EXPECT = {
-    # fit: (parameter, posterior mean, tolerance) and the best-fit Delta chi^2 to the SM (tolerance)
-    "flavour-wilson-2017": (("cbar_LL_mu", -1.20, 0.05), (16.35, 0.1)),
-    "flavour-c9-2017": (("dC9_mu", -1.6, 0.15), (13.9, 0.1)),
-    "flavour-cbar-current": (("cbar_LL_mu", -0.13, 0.03), (0.96, 0.1)),
-    "flavour-wilson-current": (("dC9_mu", 0.0, 0.1), (1.13, 0.1)),
-    "flavour-zprime-2017": (None, (15.30, 0.01)),
-    "flavour-leptoquark-S3-2017": (None, (15.30, 0.01)),
+    "flavour-wilson-2017": ({"cbar_LL_mu": (-1.20, 0.05)}, (16.35, 0.1), None, 0.0),
+    "flavour-c9-2017": ({"dC9_mu": (-1.6, 0.15)}, (13.9, 0.1), None, 0.0),
+    "flavour-cbar-current": ({"cbar_LL_mu": (-0.13, 0.03)}, (0.96, 0.1), None, 0.0),
+    "flavour-wilson-current": ({"dC9_mu": (0.0, 0.1)}, (1.13, 0.1), None, 0.0),
+    "flavour-zprime-2017": ({}, (15.30, 0.01), None, 0.0),
+    "flavour-leptoquark-S3-2017": ({}, (15.30, 0.01), None, 0.0),
+    "neutrino-global-NO": ({}, None, NUFIT_NO, 1e-3),
+    "neutrino-global-IO": ({}, None, NUFIT_IO, 1e-3),
 }
 
 
@@ -35,12 +57,18 @@ def test_shipped_fit_converges(name):
     lk = build_likelihood(config.model, config.datasets)
     idata = run_nuts(lk, config, progress=False)
     d = diagnostics(idata)
-    assert d["divergences"] == 0
+    means, dchi2, inputs, max_divergent = EXPECT[name]
+    n_draws = config.nuts.chains * config.nuts.samples
+    assert d["divergences"] <= max_divergent * n_draws
     assert d["nonfinite_log_likelihood"] == 0
     assert d["max_r_hat"] <= 1.01
     assert d["min_ess_bulk"] >= 400
-    posterior, (dchi2, tol) = EXPECT[name]
-    if posterior is not None:
-        par, mean, ptol = posterior
-        assert float(np.mean(idata.posterior[par])) == pytest.approx(mean, abs=ptol)
-    assert best_fit(lk, config).delta_chi2 == pytest.approx(dchi2, abs=tol)
+    for par, (mean, tol) in means.items():
+        assert float(np.mean(idata.posterior[par])) == pytest.approx(mean, abs=tol)
+    for par, (mean, sigma) in (inputs or {}).items():
+        # the posterior reproduces the input 1-sigma range: centre within 0.2 sigma, width within 15%
+        x = np.asarray(idata.posterior[par]).ravel()
+        assert x.mean() == pytest.approx(mean, abs=0.2 * sigma), par
+        assert x.std() == pytest.approx(sigma, rel=0.15), par
+    if dchi2 is not None:
+        assert best_fit(lk, config).delta_chi2 == pytest.approx(dchi2[0], abs=dchi2[1])
