@@ -34,7 +34,7 @@ from typing import NamedTuple
 import jax
 import jax.numpy as jnp
 
-from jaxbsm.neutrino.pmns import dirac_pmns
+from jaxbsm.neutrino.pmns import dirac_pmns, wrap_phase
 
 # Lorentzian broadening of eigenvalue gaps in the eigenvector derivative, relative to max |eigenvalue|.
 _GAP_BROADENING = 1e-9
@@ -111,13 +111,6 @@ def takagi(mass):
     return jnp.abs(w[..., 3:]), jnp.conj(u)
 
 
-def _wrap(phase):
-    """Phase mod 2 pi in [0, 2 pi) (jnp.mod of -1e-17 rounds to 2 pi itself)."""
-    two_pi = 2.0 * jnp.pi
-    phase = jnp.mod(phase, two_pi)
-    return jnp.where(phase >= two_pi, phase - two_pi, phase)
-
-
 class OscillationParameters(NamedTuple):
     """Seed-000 parameters: masses m1, m2, m3 (eV), angles in [0, pi/2], phases in [0, 2 pi) (rad)."""
 
@@ -165,12 +158,12 @@ def oscillation_parameters(mass):
     theta23 = jnp.arctan2(a[..., 1, 2], a[..., 2, 2])
     q = w[..., 0, 0] * w[..., 1, 2] * jnp.conj(w[..., 0, 2]) * jnp.conj(w[..., 1, 0])
     c13sq = a[..., 0, 0] ** 2 + a[..., 0, 1] ** 2
-    delta = _wrap(jnp.angle(-q - (a[..., 0, 0] * a[..., 1, 2] * a[..., 0, 2]) ** 2 / c13sq))
+    delta = wrap_phase(jnp.angle(-q - (a[..., 0, 0] * a[..., 1, 2] * a[..., 0, 2]) ** 2 / c13sq))
 
     r = dirac_pmns(theta12, theta13, theta23, delta)
     row_phase = jnp.exp(-1j * jnp.angle(w[..., :, 1] * jnp.conj(r[..., :, 1])))
     x = row_phase[..., :, None] * w
     overlap = jnp.sum(jnp.conj(r) * x, axis=-2)
-    phi1 = _wrap(2.0 * jnp.angle(overlap[..., 0]))
-    phi2 = _wrap(2.0 * jnp.angle(overlap[..., 2]))
+    phi1 = wrap_phase(2.0 * jnp.angle(overlap[..., 0]))
+    phi2 = wrap_phase(2.0 * jnp.angle(overlap[..., 2]))
     return OscillationParameters(m[..., 0], m[..., 1], m[..., 2], theta12, theta13, theta23, delta, phi1, phi2)

@@ -48,16 +48,21 @@ def pmns(theta12, theta13, theta23, delta, phi1=0.0, phi2=0.0):
     return dirac_pmns(theta12, theta13, theta23, delta) * majorana_phase_matrix(phi1, phi2)[..., None, :]
 
 
+def wrap_phase(x):
+    """x mod 2 pi in [0, 2 pi) (jnp.mod can round -1e-17 up to exactly 2 pi; mapped to 0)."""
+    two_pi = 2.0 * jnp.pi
+    y = jnp.mod(x, two_pi)
+    return jnp.where(y >= two_pi, 0.0, y)
+
+
 def pdg_majorana_phases(phi1, phi2):
     """Seed phases (Phi1, Phi2) -> PDG (alpha21, alpha31) in [0, 2 pi); equal up to an overall phase."""
-    two_pi = 2.0 * jnp.pi
-    return jnp.mod(-phi1, two_pi), jnp.mod(phi2 - phi1, two_pi)
+    return wrap_phase(-phi1), wrap_phase(phi2 - phi1)
 
 
 def seed_majorana_phases(alpha21, alpha31):
     """PDG (alpha21, alpha31) -> seed (Phi1, Phi2) in [0, 2 pi); inverse of pdg_majorana_phases."""
-    two_pi = 2.0 * jnp.pi
-    return jnp.mod(-alpha21, two_pi), jnp.mod(alpha31 - alpha21, two_pi)
+    return wrap_phase(-alpha21), wrap_phase(alpha31 - alpha21)
 
 
 def jarlskog(theta12, theta13, theta23, delta):

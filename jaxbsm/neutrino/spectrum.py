@@ -42,8 +42,13 @@ def m_beta(v, m):
 
 
 def m_betabeta(v, m):
-    """Effective Majorana mass |sum_i V_ei^2 m_i| in eV (Majorana phases inside V)."""
-    return jnp.abs(jnp.sum(v[..., 0, :] ** 2 * m, axis=-1))
+    """Effective Majorana mass |sum_i V_ei^2 m_i| in eV (Majorana phases inside V).
+
+    At an exact cancellation (m_bb = 0, possible in NO for m_lightest ~ 2-7 meV) |z| has a cone
+    kink; the gradient returned there is 0 (a subgradient) instead of NaN.
+    """
+    z = jnp.sum(v[..., 0, :] ** 2 * m, axis=-1)
+    return _safe_sqrt(jnp.real(z) ** 2 + jnp.imag(z) ** 2)
 
 
 def m_betabeta_band(v, m):
