@@ -57,3 +57,7 @@ DELTA_MS_SM = Constant(
 )
 #: hbar in GeV ps, to turn widths in GeV into ps^-1.
 HBAR_GEV_PS = Constant(6.582119569e-13, 0.0, "GeV ps", "CODATA 2018 / PDG 2024, hbar exactly")
+
+# --- exact SI constants -----------------------------------------------------------------------
+SPEED_OF_LIGHT = Constant(299_792.458, 0.0, "km/s", "exact (SI)")
+AVOGADRO = Constant(6.02214076e23, 0.0, "1/mol", "exact (SI 2019)")

@@ -23,7 +23,12 @@ OBSERVABLES: dict[str, ObservableInfo] = {}
 
 
 def register_observable(name: str, latex: str, unit: str, description: str) -> ObservableInfo:
-    """Add an observable to the registry (idempotent for identical metadata)."""
+    """Add an observable to the registry (idempotent for identical metadata).
+
+    Names may not contain '/': result files (netCDF/HDF5) use it as a path separator.
+    """
+    if "/" in name:
+        raise ValueError(f"observable name {name!r} contains '/', which netCDF/HDF5 result files cannot store")
     info = ObservableInfo(name, latex, unit, description)
     if name in OBSERVABLES and OBSERVABLES[name] != info:
         raise ValueError(f"observable {name!r} registered twice with different metadata")

@@ -23,7 +23,7 @@ G_MAX = math.sqrt(4.0 * math.pi)  # naive perturbative-unitarity bound on a coup
 register_observable("cbar_LL^mu", r"$\bar c_{LL}^\mu$", "", "seed-002 normalised coefficient of (sbar P_L b)(mubar P_L mu)")
 register_observable("C_bs^NP", r"$C_{bs}^{\rm NP}$", "GeV^-2", "new-physics coefficient of (sbar gamma P_L b)^2 at mu_b")
 register_observable("DeltaM_s", r"$\Delta M_s$", "ps^-1", "B_s mass difference, SM x |1 + C_NP/C_SM|")
-register_observable("Gamma/M_Zp", r"$\Gamma_{Z'}/M_{Z'}$", "", "Z' total width over its mass")
+register_observable("Gamma_Zp_over_M", r"$\Gamma_{Z'}/M_{Z'}$", "", "Z' total width over its mass")
 
 SEED_002 = "B.C. Allanach, seed 002 talk; D'Amico et al., JHEP 09 (2017) 010, arXiv:1704.05438"
 
@@ -99,7 +99,7 @@ def _zprime_observables(g_sb, g_mumu, m_tev, width_over_mass):
     cbar = matching.zprime_cbar_ll(g_sb, g_mumu, m)
     dc_mu = stack_wet(*cbar_to_wet(cbar, 0.0 * cbar, 0.0 * cbar, 0.0 * cbar))
     out = _common(dc_mu, jnp.zeros_like(dc_mu), matching.zprime_cbs(g_sb, m))
-    out["Gamma/M_Zp"] = width_over_mass
+    out["Gamma_Zp_over_M"] = width_over_mass
     return out
 
 

@@ -131,8 +131,8 @@ def b_to_s_mumu_observables(dc_mu, dc_e) -> dict[str, jnp.ndarray]:
     for name, (meson, q2bin) in RATIO_OBSERVABLES.items():
         ratio = r_k if meson == "K" else r_kstar
         out[name] = ratio(dc_mu, dc_e, q2bin)
-    out["BR(Bs->mumu)/SM"] = bs_mumu_ratio(dc_mu)
-    out["BR(Bs->mumu)"] = bs_mumu_sm() * out["BR(Bs->mumu)/SM"]
+    out["BR(Bs->mumu)_over_SM"] = bs_mumu_ratio(dc_mu)
+    out["BR(Bs->mumu)"] = bs_mumu_sm() * out["BR(Bs->mumu)_over_SM"]
     return out
 
 
@@ -155,5 +155,5 @@ register_observable(
     "BR(Bs->mumu)", r"$\mathrm{BR}(B_s\to\mu\mu)$", "", "time-integrated branching ratio of B_s -> mu+ mu-"
 )
 register_observable(
-    "BR(Bs->mumu)/SM", r"$\mathrm{BR}(B_s\to\mu\mu)/\mathrm{SM}$", "", "BR(B_s -> mu mu) over its SM value"
+    "BR(Bs->mumu)_over_SM", r"$\mathrm{BR}(B_s\to\mu\mu)/\mathrm{SM}$", "", "BR(B_s -> mu mu) over its SM value"
 )

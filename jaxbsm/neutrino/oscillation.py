@@ -58,18 +58,14 @@ import jax
 import jax.numpy as jnp
 import numpy as np
 
-from jaxbsm.constants import G_FERMI, HBAR_GEV_PS
+from jaxbsm.constants import AVOGADRO, G_FERMI, HBAR_GEV_PS, SPEED_OF_LIGHT
 
-#: Speed of light in km/s, exact (SI).
-SPEED_OF_LIGHT_KM_S = 299_792.458
-#: Avogadro's number in 1/mol, exact (SI 2019).
-AVOGADRO = 6.02214076e23
 #: hbar c in eV km = 1.97326980e-10, from HBAR_GEV_PS (GeV ps) and c.
-HBARC_EV_KM = HBAR_GEV_PS.value * 1e9 * 1e-12 * SPEED_OF_LIGHT_KM_S
+HBARC_EV_KM = HBAR_GEV_PS.value * 1e9 * 1e-12 * SPEED_OF_LIGHT.value
 #: Delta m^2 L / (4E) = OSCILLATION_PHASE * Delta m^2[eV^2] L[km] / E[GeV]; 1.2669327 = 1e-9 / (4 hbar c).
 OSCILLATION_PHASE = 1.0 / (4.0 * 1e9 * HBARC_EV_KM)
 #: V_CC in eV per unit Y_e rho[g/cm^3]: sqrt(2) G_F (hbar c)^3 N_A = 7.6324e-14 eV.
-MATTER_POTENTIAL_EV = math.sqrt(2.0) * G_FERMI.value * (HBARC_EV_KM * 1e5 * 1e-9) ** 3 * AVOGADRO * 1e9
+MATTER_POTENTIAL_EV = math.sqrt(2.0) * G_FERMI.value * (HBARC_EV_KM * 1e5 * 1e-9) ** 3 * AVOGADRO.value * 1e9
 
 
 def _concrete(*xs):

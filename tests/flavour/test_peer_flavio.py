@@ -13,7 +13,7 @@ pytestmark = pytest.mark.peer
 
 
 def test_random_points_against_live_flavio():
-    """Issue tolerance: 2% in R_K, R_K*; 0.5% in BR(Bs->mumu)/SM over |dC9|, |dC10| <= 1.5."""
+    """Issue tolerance: 2% in R_K, R_K*; 0.5% in BR(Bs->mumu)_over_SM over |dC9|, |dC10| <= 1.5."""
     rng = np.random.default_rng(99)
     sm_bs = flavio.sm_prediction("BR(Bs->mumu)")
     for c9, c10 in rng.uniform(-1.5, 1.5, size=(5, 2)):

@@ -13,7 +13,7 @@ from jaxbsm.flavour.observables import b_to_s_mumu_observables
 from jaxbsm.observables import OBSERVABLES
 
 FLAVOUR_MODELS = ["wilson", "cbar", "zprime", "zprime-33mumu", "S3", "V1", "V3"]
-SCALARS = ["R_K[1.1,6]", "R_K*[0.045,1.1]", "BR(Bs->mumu)/SM", "DeltaM_s", "cbar_LL^mu"]
+SCALARS = ["R_K[1.1,6]", "R_K*[0.045,1.1]", "BR(Bs->mumu)_over_SM", "DeltaM_s", "cbar_LL^mu"]
 
 
 def test_registry():
@@ -96,7 +96,7 @@ def test_33mumu_uses_ckm():
     b = get_model("zprime").predict({"M_Zp": 5.0, "g_sb": float(matching.zprime_33mumu_gsb(0.5)), "g_mumu": 0.8})
     for k in ("cbar_LL^mu", "C_bs^NP", "R_K[1.1,6]"):
         assert float(a[k]) == pytest.approx(float(b[k]), rel=1e-13)
-    assert float(a["Gamma/M_Zp"]) == pytest.approx((6 * 0.25 + 2 * 0.64) / (24 * np.pi), rel=1e-13)
+    assert float(a["Gamma_Zp_over_M"]) == pytest.approx((6 * 0.25 + 2 * 0.64) / (24 * np.pi), rel=1e-13)
 
 
 def test_zprime_physical_region():
