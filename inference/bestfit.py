@@ -31,7 +31,8 @@ class BestFit:
     """Result of a best fit; values and errors in the parameters' units, chi^2 = -2 log L.
 
     ``delta_chi2`` = chi2_sm - chi2 compares the best point with the SM point (model.sm_point:
-    every parameter with an SM value set to it, the others at their best/fixed values); ``pull`` is
+    every parameter with an SM value set to it, the others at their best/fixed values; NaN when no
+    free parameter has an SM value); ``pull`` is
     its square root. ``errors``/``covariance`` are NaN when the Hessian is not positive definite.
     """
 
@@ -63,9 +64,14 @@ class BestFit:
             f"{n:<{width}}  {self.values[n]:>12.6g}  {self.errors[n]:>12.4g}" + ("  (at prior bound)" if n in self.at_bound else "")
             for n in self.names
         ]
+        if math.isnan(self.chi2_sm):
+            lines += [f"chi2 at best fit = {self.chi2:.4f}   (no SM point: no free parameter has a Standard-Model value)"]
+        else:
+            lines += [
+                f"chi2 at best fit = {self.chi2:.4f}   chi2 at SM = {self.chi2_sm:.4f}",
+                f"Delta chi2 (SM - best) = {self.delta_chi2:.4f}   pull = {self.pull:.3f} sigma",
+            ]
         lines += [
-            f"chi2 at best fit = {self.chi2:.4f}   chi2 at SM = {self.chi2_sm:.4f}",
-            f"Delta chi2 (SM - best) = {self.delta_chi2:.4f}   pull = {self.pull:.3f} sigma",
             f"{self.n_converged}/{self.n_starts} starts converged to within {CONVERGED_CHI2} in chi2",
         ]
         return "\n".join(lines)
@@ -171,8 +177,11 @@ def best_fit(likelihood, config: FitConfig) -> BestFit:
         )
     best = dict(zip(names, map(float, x_best)))
     model = likelihood.model
-    sm = model.sm_point(full_parameters(config, {k: jnp.asarray(v) for k, v in best.items()}))
-    chi2_sm = float(-2.0 * likelihood.log_likelihood({k: jnp.asarray(v) for k, v in sm.items()}))
+    if any(model.parameter(n).sm is not None for n in names):
+        sm = model.sm_point(full_parameters(config, {k: jnp.asarray(v) for k, v in best.items()}))
+        chi2_sm = float(-2.0 * likelihood.log_likelihood({k: jnp.asarray(v) for k, v in sm.items()}))
+    else:  # no free parameter has an SM value (e.g. neutrino masses): no SM point to compare with
+        chi2_sm = math.nan
     delta = chi2_sm - chi2_best
     return BestFit(
         names=names,

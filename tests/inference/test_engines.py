@@ -165,3 +165,15 @@ def test_negative_loguniform_prior_and_transform():
     pts = np.array([[-2.0, 3.0], [-1e-3, 0.7]])
     for p in pts:
         np.testing.assert_allclose(np.asarray(to_phys(to_unc(p))), p, rtol=1e-10)
+
+
+def test_best_fit_without_sm_point_reports_no_pull():
+    """A model whose free parameters have no SM value (like neutrino masses) gets NaN chi2_sm and no pull line."""
+    import dataclasses
+
+    from inference_fakes import GAUSS_MODEL
+
+    no_sm = dataclasses.replace(GAUSS_MODEL, parameters=tuple(dataclasses.replace(p, sm=None) for p in GAUSS_MODEL.parameters))
+    result = best_fit(dataclasses.replace(GaussLikelihood(), model=no_sm), make_config())
+    assert np.isnan(result.chi2_sm) and np.isnan(result.pull)
+    assert "no SM point" in result.table() and "pull" not in result.table()
