@@ -18,7 +18,6 @@ from importlib.metadata import PackageNotFoundError, version
 from pathlib import Path
 
 import jax
-import jax.numpy as jnp
 import numpy as np
 
 RESULTS_DIR = Path(__file__).parent / "results"

@@ -11,6 +11,7 @@ import datetime
 import math
 import warnings
 from collections.abc import Mapping
+from typing import TYPE_CHECKING
 from importlib.metadata import PackageNotFoundError, version
 
 import jax
@@ -23,6 +24,9 @@ from numpyro.distributions.transforms import AffineTransform
 from numpyro.infer import MCMC, NUTS
 
 from inference.config import FitConfig, PriorSpec
+
+if TYPE_CHECKING:  # ArviZ is imported lazily: the sampler runs where it is absent (GPU image)
+    import arviz as az
 
 EXTRA_FIELDS = ("diverging", "num_steps", "potential_energy", "energy", "accept_prob", "adapt_state.step_size")
 
@@ -110,7 +114,7 @@ def _versions() -> dict[str, str]:
     return out
 
 
-def run_nuts(likelihood, config: FitConfig, progress: bool = True) -> "az.InferenceData":
+def run_nuts(likelihood, config: FitConfig, progress: bool = True) -> az.InferenceData:
     """Sample the posterior of ``config``'s free parameters under ``likelihood`` with NUTS.
 
     Returns InferenceData with groups posterior (free parameters, in their units),
@@ -187,7 +191,7 @@ def run_nuts(likelihood, config: FitConfig, progress: bool = True) -> "az.Infere
     )
 
 
-def diagnostics(idata: "az.InferenceData") -> dict[str, float]:
+def diagnostics(idata: az.InferenceData) -> dict[str, float]:
     """Run-level convergence numbers: divergences, non-finite log L, max R-hat, min bulk/tail ESS."""
     import arviz as az
 

@@ -58,6 +58,7 @@ import jax
 import jax.numpy as jnp
 import numpy as np
 
+from jaxbsm.checks import is_concrete, require
 from jaxbsm.constants import AVOGADRO, G_FERMI, HBAR_GEV_PS, SPEED_OF_LIGHT
 
 #: hbar c in eV km = 1.97326980e-10, from HBAR_GEV_PS (GeV ps) and c.
@@ -68,24 +69,13 @@ OSCILLATION_PHASE = 1.0 / (4.0 * 1e9 * HBARC_EV_KM)
 MATTER_POTENTIAL_EV = math.sqrt(2.0) * G_FERMI.value * (HBARC_EV_KM * 1e5 * 1e-9) ** 3 * AVOGADRO.value * 1e9
 
 
-def _concrete(*xs):
-    """True when no argument is a tracer, i.e. its values can be checked in Python."""
-    return not any(isinstance(x, jax.core.Tracer) for x in xs)
-
-
-def _require(name, x, ok, what):
-    """Raise ValueError unless ``ok(x)`` holds everywhere for concrete ``x`` (tracers pass unchecked)."""
-    if _concrete(x) and not np.all(ok(np.asarray(x))):
-        raise ValueError(f"{name} must be {what}; got {x!r}")
-
-
 def _check_common(v, dm21, dm3l, energy_gev):
     if jnp.ndim(v) < 2 or jnp.shape(v)[-2:] != (3, 3):
         raise ValueError(f"the mixing matrix v must have shape (..., 3, 3); got shape {jnp.shape(v)}")
-    _require("energy_gev", energy_gev, lambda x: x > 0, "> 0 (GeV)")
-    _require("dm21", dm21, lambda x: x > 0, "> 0 (eV^2)")
-    _require("dm3l", dm3l, lambda x: x != 0, "non-zero: its sign is the ordering (NuFIT Delta m^2_3l, eV^2)")
-    if _concrete(dm21, dm3l) and np.any((np.asarray(dm3l) < 0) & (np.asarray(dm3l) + np.asarray(dm21) >= 0)):
+    require("oscillation", "positive", "(GeV)", energy_gev=energy_gev)
+    require("oscillation", "positive", "(eV^2)", dm21=dm21)
+    require("oscillation", "nonzero", "(its sign is the ordering: NuFIT Delta m^2_3l, eV^2)", dm3l=dm3l)
+    if is_concrete(dm21, dm3l) and np.any((np.asarray(dm3l) < 0) & (np.asarray(dm3l) + np.asarray(dm21) >= 0)):
         raise ValueError(
             "dm3l < 0 means inverted ordering with dm3l = Delta m^2_32, which needs dm3l + dm21 = "
             f"Delta m^2_31 < 0 (m3 lightest); got dm3l={dm3l!r}, dm21={dm21!r}"
@@ -130,8 +120,8 @@ def hamiltonian(v, dm21, dm3l, energy_gev, density_gcm3=0.0, electron_fraction=0
     14.57); for ``antineutrino`` V -> V^* and V_CC -> -V_CC. dm3l follows NuFIT (sign = ordering).
     """
     _check_common(v, dm21, dm3l, energy_gev)
-    _require("density_gcm3", density_gcm3, lambda x: x >= 0, ">= 0 (g/cm^3)")
-    _require("electron_fraction", electron_fraction, lambda x: x >= 0, ">= 0")
+    require("oscillation", "nonnegative", "(g/cm^3)", density_gcm3=density_gcm3)
+    require("oscillation", "nonnegative", electron_fraction=electron_fraction)
     sign = -1.0 if antineutrino else 1.0
     return _hamiltonian(_mixing(v, antineutrino), dm21, dm3l, energy_gev,
                         sign * matter_potential(density_gcm3, electron_fraction))
@@ -189,7 +179,7 @@ def evolution_operator(v, dm21, dm3l, energy_gev, baseline_km, density_gcm3=0.0,
                        antineutrino=False):
     """S = exp(-i H L) (dimensionless, (..., 3, 3), S[beta, alpha] = amplitude nu_alpha -> nu_beta)
     for E in GeV, L in km, constant rho in g/cm^3 (module doc; Ohlsson & Snellman 2000)."""
-    _require("baseline_km", baseline_km, lambda x: x >= 0, ">= 0 (km)")
+    require("oscillation", "nonnegative", "(km)", baseline_km=baseline_km)
     h = hamiltonian(v, dm21, dm3l, energy_gev, density_gcm3, electron_fraction, antineutrino)
     return exp_hermitian(h / HBARC_EV_KM, baseline_km)
 
@@ -218,7 +208,7 @@ def vacuum_probabilities(v, dm21, dm3l, energy_gev, baseline_km, antineutrino=Fa
     (PDG 2024 review 14, eqs. 14.7-14.8, exact; V -> V^* for antineutrinos).
     """
     _check_common(v, dm21, dm3l, energy_gev)
-    _require("baseline_km", baseline_km, lambda x: x >= 0, ">= 0 (km)")
+    require("oscillation", "nonnegative", "(km)", baseline_km=baseline_km)
     v = _mixing(v, antineutrino)
     dm21, dm31 = mass_squared_splittings(dm21, dm3l)
     scale = (OSCILLATION_PHASE * jnp.asarray(baseline_km) / jnp.asarray(energy_gev))[..., None]
@@ -245,9 +235,9 @@ def evolution_operator_layers(v, dm21, dm3l, energy_gev, densities_gcm3, lengths
     layer it traverses, e.g. mantle, core, mantle); the other arguments broadcast against the leading
     axes. Each S_k = exp(-i H(rho_k) L_k) as in ``evolution_operator``.
     """
-    _require("densities_gcm3", densities_gcm3, lambda x: x >= 0, ">= 0 (g/cm^3)")
-    _require("lengths_km", lengths_km, lambda x: x >= 0, ">= 0 (km)")
-    _require("electron_fractions", electron_fractions, lambda x: x >= 0, ">= 0")
+    require("oscillation", "nonnegative", "(g/cm^3)", densities_gcm3=densities_gcm3)
+    require("oscillation", "nonnegative", "(km)", lengths_km=lengths_km)
+    require("oscillation", "nonnegative", electron_fractions=electron_fractions)
     if jnp.ndim(densities_gcm3) < 1 or jnp.ndim(lengths_km) < 1:
         raise ValueError("densities_gcm3 and lengths_km need a layer axis (last)")
     _check_common(v, dm21, dm3l, energy_gev)

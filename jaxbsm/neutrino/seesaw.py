@@ -29,25 +29,12 @@ valid for mu << M_D << M_chi with relative corrections O((M_D/M_chi)^2) and O(mu
 
 from __future__ import annotations
 
-import jax
 import jax.numpy as jnp
-import numpy as np
 
+from jaxbsm.checks import require
 from jaxbsm.constants import V_HIGGS
 
 EV_TO_GEV = 1.0e-9
-
-
-def _require_positive(fname, allow_zero=False, **arrays):
-    """Raise ValueError for concrete (non-traced) inputs that are negative (or zero unless allow_zero)."""
-    for name, x in arrays.items():
-        if isinstance(x, jax.core.Tracer):
-            continue
-        a = np.asarray(x)
-        bad = np.any(a < 0) if allow_zero else np.any(a <= 0)
-        if bad or np.any(np.isnan(a)):
-            bound = ">= 0" if allow_zero else "> 0"
-            raise ValueError(f"{fname}: {name} must be {bound}, got {a}")
 
 
 def _transpose(m):
@@ -97,8 +84,8 @@ def casas_ibarra(v_pmns, m_light_ev, m_heavy, r, vev=V_HIGGS.value):
     exactly for any complex orthogonal R (complex_orthogonal). m_light_ev (..., 3) >= 0, m_heavy
     (..., 3) > 0, v_pmns (..., 3, 3) from jaxbsm.neutrino.pmns.pmns.
     """
-    _require_positive("casas_ibarra", allow_zero=True, m_light_ev=m_light_ev)
-    _require_positive("casas_ibarra", m_heavy=m_heavy, vev=vev)
+    require("casas_ibarra", "nonnegative", m_light_ev=m_light_ev)
+    require("casas_ibarra", "positive", m_heavy=m_heavy, vev=vev)
     sqrt_m = jnp.sqrt(jnp.asarray(m_light_ev) * EV_TO_GEV)
     sqrt_big_m = jnp.sqrt(jnp.asarray(m_heavy))
     m_d = 1j * (jnp.conj(v_pmns) * sqrt_m[..., None, :]) @ (r * sqrt_big_m[..., None, :])

@@ -38,10 +38,9 @@ from __future__ import annotations
 
 import math
 
-import jax
 import jax.numpy as jnp
-import numpy as np
 
+from jaxbsm.checks import require
 from jaxbsm.constants import M_W, V_HIGGS
 from jaxbsm.neutrino.majorana import mass_matrix
 from jaxbsm.neutrino.pmns import pmns
@@ -55,24 +54,10 @@ HPP_INDICES = ((0, 0), (0, 1), (0, 2), (1, 1), (1, 2), (2, 2))
 HP_CHANNELS = ("e nu", "mu nu", "tau nu")
 
 
-def _require(fname, **arrays):
-    """ValueError for concrete (non-traced) inputs outside their domain; tuple = (value, rule)."""
-    for name, (x, rule) in arrays.items():
-        if isinstance(x, jax.core.Tracer):
-            continue
-        a = np.asarray(x)
-        ok = {"positive": a > 0, "nonnegative": a >= 0, "nonzero": a != 0}[rule]
-        if not np.all(ok):
-            raise ValueError(f"{fname}: {name} must be {rule}, got {a}")
-
-
 def _check_spectrum(fname, m_lightest, dm21, dm3l):
-    _require(
-        fname,
-        m_lightest=(m_lightest, "nonnegative"),
-        dm21=(dm21, "positive"),
-        dm3l=(dm3l, "nonzero"),
-    )
+    require(fname, "nonnegative", m_lightest=m_lightest)
+    require(fname, "positive", dm21=dm21)
+    require(fname, "nonzero", dm3l=dm3l)
 
 
 def gamma_pp(v_pmns, m_ev, v_delta):
@@ -80,7 +65,8 @@ def gamma_pp(v_pmns, m_ev, v_delta):
 
     m_ev: light masses (..., 3) in eV; v_delta in GeV (FHHLW, arXiv:0805.3536; seed 000).
     """
-    _require("gamma_pp", v_delta=(v_delta, "positive"), m_ev=(m_ev, "nonnegative"))
+    require("gamma_pp", "positive", v_delta=v_delta)
+    require("gamma_pp", "nonnegative", m_ev=m_ev)
     m_nu = mass_matrix(v_pmns, m_ev) * EV_TO_GEV
     return m_nu / (jnp.sqrt(2.0) * jnp.asarray(v_delta)[..., None, None])
 
@@ -92,7 +78,8 @@ def gamma_p(v_pmns, m_ev, v_delta, cos_theta_plus=1.0):
     theta_+ is the doublet-triplet charged mixing angle, ~ sqrt(2) v_Delta / v, so cos ~ 1
     (FHHLW, arXiv:0805.3536; seed 000).
     """
-    _require("gamma_p", v_delta=(v_delta, "positive"), m_ev=(m_ev, "nonnegative"))
+    require("gamma_p", "positive", v_delta=v_delta)
+    require("gamma_p", "nonnegative", m_ev=m_ev)
     m = jnp.asarray(m_ev) * EV_TO_GEV
     scale = jnp.asarray(cos_theta_plus) / jnp.asarray(v_delta)
     return scale[..., None, None] * m[..., :, None] * jnp.conj(jnp.swapaxes(v_pmns, -1, -2))
@@ -103,7 +90,7 @@ def hpp_lepton_widths(g_pp, m_hpp):
 
     m_H++ |Gamma_{++}^{ij}|^2 / (4 pi (1 + delta_ij)), massless leptons (FHHLW, arXiv:0805.3536).
     """
-    _require("hpp_lepton_widths", m_hpp=(m_hpp, "positive"))
+    require("hpp_lepton_widths", "positive", m_hpp=m_hpp)
     g2 = jnp.abs(g_pp) ** 2
     cols = [g2[..., i, j] / (1.0 + (i == j)) for i, j in HPP_INDICES]
     return jnp.asarray(m_hpp)[..., None] * jnp.stack(cols, axis=-1) / (4.0 * math.pi)
@@ -114,7 +101,7 @@ def hp_lepton_widths(g_p, m_hp):
 
     m_H+ sum_i |Gamma_{+}^{ij}|^2 / (16 pi), massless leptons (FHHLW, arXiv:0805.3536).
     """
-    _require("hp_lepton_widths", m_hp=(m_hp, "positive"))
+    require("hp_lepton_widths", "positive", m_hp=m_hp)
     return jnp.asarray(m_hp)[..., None] * jnp.sum(jnp.abs(g_p) ** 2, axis=-2) / (16.0 * math.pi)
 
 
@@ -158,7 +145,8 @@ def hpp_ww_width(v_delta, m_hpp, m_w=M_W.value, v=V_HIGGS.value):
     i.e. g^4 v_Delta^2 m^3 / (64 pi m_W^4) (...), the SM h -> WW shape with the coupling replaced and an
     identical-particle 1/2. Zero below threshold, m_hpp <= 2 m_W (off-shell W* W* not included).
     """
-    _require("hpp_ww_width", v_delta=(v_delta, "nonnegative"), m_hpp=(m_hpp, "positive"))
+    require("hpp_ww_width", "nonnegative", v_delta=v_delta)
+    require("hpp_ww_width", "positive", m_hpp=m_hpp)
     m = jnp.asarray(m_hpp)
     x = m_w**2 / m**2
     open_ = 1.0 - 4.0 * x > 0.0
@@ -171,7 +159,8 @@ def hpp_lepton_total_width(v_delta, m_hpp, m_lightest, dm21, dm3l):
 
     v_delta, m_hpp in GeV; m_lightest in eV, dm21, dm3l in eV^2 (FHHLW, arXiv:0805.3536).
     """
-    _require("hpp_lepton_total_width", v_delta=(v_delta, "positive"), m_hpp=(m_hpp, "positive"))
+    require("hpp_lepton_total_width", "positive", v_delta=v_delta)
+    require("hpp_lepton_total_width", "positive", m_hpp=m_hpp)
     _check_spectrum("hpp_lepton_total_width", m_lightest, dm21, dm3l)
     sum_m2 = jnp.sum(masses(m_lightest, dm21, dm3l) ** 2, axis=-1) * EV_TO_GEV**2
     return jnp.asarray(m_hpp) * sum_m2 / (16.0 * math.pi * jnp.asarray(v_delta) ** 2)
@@ -193,7 +182,7 @@ def crossover_v_delta(m_hpp, m_lightest, dm21, dm3l):
     Solving the two widths above: v_Delta^4 = v^4 sum_i m_i^2 / (4 m^2 sqrt(1-4x) (1-4x+12x^2));
     about 1e-4 GeV for m_H++ = 300 GeV (FHHLW, arXiv:0805.3536, abstract).
     """
-    _require("crossover_v_delta", m_hpp=(m_hpp, "positive"))
+    require("crossover_v_delta", "positive", m_hpp=m_hpp)
     _check_spectrum("crossover_v_delta", m_lightest, dm21, dm3l)
     gamma_ll_times_vd2 = hpp_lepton_total_width(1.0, m_hpp, m_lightest, dm21, dm3l)
     gamma_ww_over_vd2 = hpp_ww_width(1.0, m_hpp)

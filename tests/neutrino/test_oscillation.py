@@ -4,7 +4,6 @@ jit/vmap/gradients and input checks (jaxbsm.neutrino.oscillation)."""
 import math
 
 import jax
-import jax.numpy as jnp
 import numpy as np
 import pytest
 import scipy.linalg
