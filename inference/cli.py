@@ -6,6 +6,7 @@
     jaxbsm list [models|datasets|fits|observables]
     jaxbsm predict MODEL --set NAME=VALUE ...
     jaxbsm bib NAME_OR_YAML
+    jaxbsm check MODEL_YAML_OR_NAME
 
 User errors (bad names, values, files) print one line ``jaxbsm: error: ...`` and exit with code 2.
 """
@@ -137,6 +138,13 @@ def _cmd_bib(args) -> None:
     print("\n\n".join(load_likelihood(load_config(args.fit)).bibtex()))
 
 
+def _cmd_check(args) -> None:
+    from jaxbsm.models.io import load_model
+    from jaxbsm.models.report import check_report
+
+    print(check_report(load_model(args.model)))
+
+
 def _parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="jaxbsm", description="Differentiable BSM inference in JAX.")
     sub = parser.add_subparsers(dest="command", required=True)
@@ -170,6 +178,12 @@ def _parser() -> argparse.ArgumentParser:
     bib = sub.add_parser("bib", help="print the BibTeX of the datasets and theory a fit uses")
     bib.add_argument("fit", help="YAML file or name of a shipped fit")
     bib.set_defaults(run=_cmd_bib)
+
+    check = sub.add_parser(
+        "check", help="gauge anomalies, residual Z_n, neutrino nature, dark sector and allowed operators of a model"
+    )
+    check.add_argument("model", help="YAML model file or name of a shipped model (jaxbsm/models/data/*.yaml)")
+    check.set_defaults(run=_cmd_check)
     return parser
 
 

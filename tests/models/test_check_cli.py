@@ -1,0 +1,90 @@
+"""`jaxbsm check MODEL` (acceptance 3): anomaly table, residual group, neutrino nature and dark
+sector; malformed model files give one line `jaxbsm: error: ...` naming file, field and value."""
+
+from __future__ import annotations
+
+import re
+
+import pytest
+
+from inference.cli import main
+
+
+def run(capsys, *argv):
+    code = main(list(argv))
+    out, err = capsys.readouterr()
+    return code, out, err
+
+
+def test_check_z6_model(capsys):
+    code, out, err = run(capsys, "check", "bl-dirac-z6")
+    assert code == 0 and err == ""
+    for needle in [
+        "gauge anomalies (left-handed minus right-handed",
+        "U(1)_{B-L}^3 ",
+        "=> anomaly-free",
+        "broken by the vevs of chi (B-L = 3) to Z_6",
+        "L w^4",
+        "neutrinos: Dirac",
+        "dark sector: N_L, N_R, eta, xi",
+        "the lightest of them is stable",
+        "Lbar nu_R H* chi [dim 5]",
+    ]:
+        assert needle in out, needle
+
+
+@pytest.mark.parametrize(
+    "model, needles",
+    [
+        ("bl-dirac-z3", ["to Z_3", "L w^2", "neutrinos: Dirac", "dark sector: none"]),
+        ("bl-scotogenic-z4", ["to Z_4", "eta2 w^3", "neutrinos: Majorana", "dark sector: F_L, F_R, eta1, eta2",
+                              "L L H H chi [dim 6]", "ANOMALOUS: U(1)_{B-L}^3 = -3, grav^2 U(1)_{B-L} = -3"]),
+        ("sm", ["U(1)_L: unbroken", re.compile(r"SU\(2\)\^2 U\(1\)_L +3/2\n"), "neutrinos: massless"]),
+        ("sm-nuR", ["U(1)_{B-L}: unbroken", "neutrinos: Dirac"]),
+        ("lepton-gauge-minimal", ["=> anomaly-free", "to Z_1", "neutrinos: Majorana", "L rho_L H phi [dim 5]"]),
+    ],
+)
+def test_check_shipped_models(capsys, model, needles):
+    code, out, _ = run(capsys, "check", model)
+    assert code == 0
+    for needle in needles:
+        assert needle.search(out) if isinstance(needle, re.Pattern) else needle in out, needle
+
+
+def test_check_a_model_file(capsys, tmp_path):
+    path = tmp_path / "leptons.yaml"
+    path.write_text(
+        "charges: [l]\n"
+        "fields:\n"
+        "  - {name: l_L, su2: 2, Y: -1/2, chirality: L, multiplicity: 3, charges: {l: 1}, sm: true}\n"
+        "  - {name: e_R, Y: -1, chirality: R, multiplicity: 3, charges: {l: 1}, sm: true}\n"
+    )
+    code, out, _ = run(capsys, "check", str(path))
+    assert code == 0 and "model leptons" in out
+    assert "ANOMALOUS: SU(2)^2 U(1)_Y = -3/4" in out and "SU(2)^2 U(1)_l = 3/2" in out
+    assert "global SU(2)" in out  # three lepton doublets alone have a Witten anomaly
+
+
+@pytest.mark.parametrize(
+    "text, needles",
+    [
+        ("charges: [X]\nfields:\n  - {name: A, su3: 7, Y: 0, chirality: L}\n", ["field 'A'", "su3", "7"]),
+        ("charges: [X]\nfields:\n  - {name: A, Y: 0, chirality: L, charges: {X: 0.25}}\n", ["field 'A'", "0.25"]),
+        ("charges: [X]\nfields:\n  - {name: A, chirality: L}\n", ["field 'A'", "missing key 'Y'"]),
+        ("charges: [X]\n", ["missing key 'fields'"]),
+        ("fields: [\n", ["malformed YAML"]),
+    ],
+)
+def test_check_malformed_file(capsys, tmp_path, text, needles):
+    path = tmp_path / "broken.yaml"
+    path.write_text(text)
+    code, out, err = run(capsys, "check", str(path))
+    assert code == 2 and out == ""
+    assert err.startswith(f"jaxbsm: error: {path}") and err.count("\n") == 1
+    for needle in needles:
+        assert needle in err, needle
+
+
+def test_check_unknown_model(capsys):
+    code, _, err = run(capsys, "check", "no-such-model")
+    assert code == 2 and "no-such-model" in err and "bl-dirac-z6" in err
