@@ -27,6 +27,9 @@ class Constant:
 # --- electroweak ---------------------------------------------------------------------------------
 ALPHA_EM = Constant(1.0 / 137.035999177, 2.1e-12, "", "PDG 2024, fine-structure constant at q^2 = 0")
 G_FERMI = Constant(1.1663788e-5, 6e-12, "GeV^-2", "PDG 2024, Fermi constant from muon decay")
+M_ELECTRON = Constant(0.51099895000e-3, 1.5e-13, "GeV", "PDG 2024 (CODATA 2018), electron mass")
+#: eV in GeV, for light-neutrino masses (eV) entering GeV-unit formulas.
+EV = Constant(1.0e-9, 0.0, "GeV", "definition")
 M_W = Constant(80.3692, 0.0133, "GeV", "PDG 2024, W mass world average")
 M_PLANCK = Constant(1.220890e19, 1.4e14, "GeV", "PDG 2024, Planck mass (not reduced)")
 

@@ -17,8 +17,10 @@ from dataclasses import dataclass
 
 import jax.numpy as jnp
 
-# Electron mass in eV: PDG 2024 (CODATA 2018), 0.51099895000(15) MeV.
-M_E_EV = 0.51099895000e6
+from jaxbsm.constants import EV, M_ELECTRON
+
+# Electron mass in eV (constants.M_ELECTRON, PDG 2024).
+M_E_EV = M_ELECTRON.value / EV.value
 # Axial coupling used by KamLAND-Zen and GERDA for their m_bb ranges (PDG: g_A = 1.2754(13)).
 G_A = 1.27
 

@@ -32,9 +32,9 @@ from __future__ import annotations
 import jax.numpy as jnp
 
 from jaxbsm.checks import require
-from jaxbsm.constants import V_HIGGS
+from jaxbsm.constants import EV, V_HIGGS
 
-EV_TO_GEV = 1.0e-9
+EV_TO_GEV = EV.value  # light-neutrino masses are in eV, the rest in GeV
 
 
 def _transpose(m):

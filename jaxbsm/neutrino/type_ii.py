@@ -41,12 +41,12 @@ import math
 import jax.numpy as jnp
 
 from jaxbsm.checks import require
-from jaxbsm.constants import M_W, V_HIGGS
+from jaxbsm.constants import EV, M_W, V_HIGGS
 from jaxbsm.neutrino.majorana import mass_matrix
 from jaxbsm.neutrino.pmns import pmns
 from jaxbsm.neutrino.spectrum import masses
 
-EV_TO_GEV = 1.0e-9
+EV_TO_GEV = EV.value  # light-neutrino masses are in eV, the rest in GeV
 #: Channel order of the (..., 6) H++ arrays: (i, j) with i <= j over flavours (e, mu, tau).
 HPP_CHANNELS = ("ee", "emu", "etau", "mumu", "mutau", "tautau")
 HPP_INDICES = ((0, 0), (0, 1), (0, 2), (1, 1), (1, 2), (2, 2))
