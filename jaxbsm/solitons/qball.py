@@ -9,17 +9,25 @@ with S₃(ω) the d = 3 bounce action (jaxbsm.solitons.bounce). Stationarity giv
 Q(ω) = −dS₃/dω = ω ∫ d³x φ_ω² ; the minimising ω* ∈ (ω_min, M), ω_min² = M² − A²/(2λ).
 
 Thick-wall limit (Kusenko eqs. 13–14): for ω → M, with m² = M² − ω², φ = (m²/A)ψ, r = ρ/m,
-S₃ → S_ψ m³/A² where S_ψ = 4π∫ρ²[½ψ'² + ½ψ² − ψ³] = 4.851137 (``S_PSI``). Minimising
-S_ψ (M² − ω²)^{3/2}/A² + ωQ over w = ω/M gives, with ε = QA²/(3 S_ψ M²),
-w²(1 − w²) = ε², i.e. w² = (1 + √(1 − 4ε²))/2, and
+Û_ω/(m⁴/A²) = ½ψ² − ψ³ + κψ⁴ with κ = λm²/A², so S₃ = (m³/A²)[S_ψ + κ S_ψ4 + O(κ²)] where
+S_ψ = 4π∫ρ²[½ψ'² + ½ψ² − ψ³] = 4.851137 (``S_PSI``) and S_ψ4 = dS/dκ|₀ = 4π∫ρ²ψ⁴ = 8.251750
+(``S_PSI4``, envelope theorem). At λ = 0, minimising S_ψ(M² − ω²)^{3/2}/A² + ωQ over w = ω/M
+gives, with ε = QA²/(3 S_ψ M²), w²(1 − w²) = ε², i.e. w² = (1 + √(1 − 4ε²))/2, and
+E/(QM) = (1 + 2w²)/(3w) = 1 − ε²/6 − ε⁴/8 − O(ε⁶). The quartic adds, to first order in λ,
+δE = λ m*⁵ S_ψ4/A⁴, i.e. δE/(QM) = +(λM²/A²)(S_ψ4/(3S_ψ)) ε⁴ = 0.567 (λM²/A²) ε⁴: the same order
+as −ε⁴/8 and, for the issue's U = ½φ² − 0.1φ³ + 0.01φ⁴ (λM²/A² = 1), 4.5 times larger. The
+closed form and series of ``thick_wall_energy`` include it; Kusenko's eq. 14 does not.
+The expansion needs ε < 1/2, i.e. Q < 3S_ψM³/(2A²) (= 728 for the issue's potential; Kusenko
+eq. 13 with M/2A < 1/√λ), which is where it crosses over to the thin wall.
 
-    E/(QM) = (1 + 2w²)/(3w) = 1 − ε²/6 − ε⁴/8 − O(ε⁶).
+Thin-wall limit (Coleman, Nucl. Phys. B262 (1985) 263; Kusenko eqs. 10–11): for ω → ω₀,
+ω₀² = min 2U/φ² = M² − A²/(2λ) at φ₀ = A/(2λ), where Û_{ω₀} = λφ²(φ − φ₀)² is degenerate. The
+ball is a region of φ ≈ φ₀ and volume V = Q/(ω₀φ₀²) bounded by a wall of tension
+σ = ∫₀^{φ₀}√(2Û_{ω₀}) dφ = √(2λ)φ₀³/6, so E = ω₀Q + 4πR²σ with R = (3V/4π)^{1/3} (from
+S₃ ≈ 4πR²σ − (4π/3)R³·½(ω² − ω₀²)φ₀², maximised in R and inserted into min_ω[S₃ + ωQ]);
+the remainder is O(Q^{1/3}). ``thin_wall_energy`` returns both.
 
-At λ ≠ 0 the quartic shifts S₃ by a relative O(λ m²/A²) = O(λ ε² M²/A²): for λM²/A² = 1 (the
-issue's U = ½φ² − 0.1φ³ + 0.01φ⁴) this enters at the same order as the ε⁴/8 term, so the series is
-exact to O(ε²) only.
-
-Gradients: ω* is found by bisection under stop_gradient; E = S₃(ω*) + ω*Q then has the
+Gradients: ω* is found by a safeguarded secant search under stop_gradient; E = S₃(ω*) + ω*Q then has the
 exact gradients dE/dQ = ω* and dE/dθ = ∂S₃/∂θ|_{ω*} by the envelope theorem (∂E/∂ω = 0 at ω*).
 """
 
@@ -32,12 +40,17 @@ import jax.numpy as jnp
 
 from jaxbsm.solitons.bounce import S_PSI, BounceResult, bounce
 
+#: 4π∫ρ²ψ⁴ over the d = 3 bounce of ½ψ² − ψ³ (dS/dκ for the added κψ⁴; checked against scipy in tests).
+S_PSI4 = 8.25175010932
+
 __all__ = [
     "QBall",
+    "S_PSI4",
     "qball_bounce",
     "qball_energy",
     "qball_potential",
     "thick_wall_energy",
+    "thin_wall_energy",
 ]
 
 
@@ -80,58 +93,128 @@ class QBall(NamedTuple):
     status: jax.Array
 
 
-def qball_energy(Q, M, A, lam, n_iter: int = 32) -> QBall:
+def _thin_wall_constants(M, A, lam):
+    """ω₀ (GeV), φ₀ (GeV) and wall tension σ (GeV³) of the degenerate Û_{ω₀} = λφ²(φ − φ₀)².
+
+    ω₀² = min 2U/φ² = M² − A²/(2λ) at φ₀ = A/(2λ); σ = ∫₀^{φ₀} dφ √(2Û_{ω₀}) = √(2λ) φ₀³/6.
+    """
+    phi0 = A / (2 * lam)
+    w0 = jnp.sqrt(M**2 - A**2 / (2 * lam))
+    sigma = jnp.sqrt(2 * lam) * phi0**3 / 6
+    return w0, phi0, sigma
+
+
+def _log_charge_model(t, M, A, lam):
+    """log of Q_thick + Q_thin at t = log m² (no bounce; the root finder's start and first slope).
+
+    Q_thick = 3 S_ψ m ω/A² (ω → M); Q_thin = ω₀ φ₀² (4π/3) R³ with R = 2σ/ε and
+    ε = ½(m_c² − m²) φ₀², m_c² = A²/(2λ) (ω → ω₀).
+    """
+    m2 = jnp.exp(t)
+    w = jnp.sqrt(M**2 - m2)
+    w0, phi0, sigma = _thin_wall_constants(M, A, lam)
+    eps = 0.5 * (A**2 / (2 * lam) - m2) * phi0**2
+    q_thick = 3 * S_PSI * jnp.sqrt(m2) * w / A**2
+    q_thin = w0 * phi0**2 * (4 * jnp.pi / 3) * (2 * sigma / eps) ** 3
+    return jnp.log(q_thick + q_thin)
+
+
+def qball_energy(Q, M, A, lam, max_iter: int = 40) -> QBall:
     """Q-ball energy E(Q) = min_ω [S₃(ω) + ωQ] (GeV; Q dimensionless), Kusenko eq. 8.
 
-    Solves Q(ω) = ω∫φ_ω² = Q for t = log(M² − ω²) ∈ (log(1e−24 M²), log(A²/2λ) + log(1 − 1e−4)) (Q from ~1e−10 to ~1e12 at λM²/A² = 1) by bisection on
-    log Q(t) − log Q (increasing in t on the stable branch; failed bounces count as "too large").
-    A fixed-count ``lax.fori_loop`` bisection is used rather than optimistix.Bisection: nested
-    around the bounce's own while loop the latter took ~60 s to compile on CPU. ω* is under
-    stop_gradient; gradients of E follow from the envelope theorem (module docstring).
+    Valid for λ > 0 and M² > A²/(2λ) (the origin is the global minimum of U, so ω₀² > 0).
+    Solves log Q(t) = log Q, Q(t) = ω∫d³x φ_ω² at t = log(M² − ω²), in
+    t ∈ (log(1e−24 M²), log(A²/2λ) + log(1 − 1e−4)) (Q from ~1e−10 up to ~1e12 at λM²/A² = 1):
+    log Q is smooth and increasing in t, ≈ t/2 in the thick wall and ≈ −3 log(m_c² − m²) in the
+    thin wall. The start is the root of the two-asymptote model ``_log_charge_model``, the first
+    step a Newton step with the model's slope, the rest secant steps, safeguarded by bisection of
+    the bracket (a failed bounce counts as "Q too large"); ~6–8 bounces per Q to |Δt| < 1e−10.
+    ω* is under stop_gradient; E is stationary in ω, so gradients follow from the envelope theorem
+    (module docstring) and an error δt in ω* costs only O(δt²) in E.
     """
     sg = jax.lax.stop_gradient
     Qs, Ms, As, ls = sg(Q), sg(M), sg(A), sg(lam)
+    logQ = jnp.log(Qs)
     t_lo = jnp.log(1e-24 * Ms**2)
-    t_hi = jnp.log(As**2 / (2 * ls)) + jnp.log1p(
-        -1e-4
-    )  # ω − ω_min ≳ 1e−4 ω_min: R ≲ 1e4/M
+    t_hi = jnp.log(As**2 / (2 * ls)) + jnp.log1p(-1e-4)  # ω − ω₀ ≳ 1e−4 ω₀: R ≲ 1e4/M
 
-    def fn(t):
-        m2 = jnp.exp(t)
-        w = jnp.sqrt(Ms**2 - m2)
-        r = qball_bounce(m2, As, ls)
-        q = w * r.phi2_integral
-        return jnp.where(r.status == 0, jnp.log(q) - jnp.log(Qs), 1e3)
+    def model(t):
+        return _log_charge_model(t, Ms, As, ls) - logQ
 
-    def body(_, c):
+    def model_bisect(_, c):
         lo, hi = c
         mid = 0.5 * (lo + hi)
-        up = fn(mid) > 0
+        up = model(mid) > 0
         return jnp.where(up, lo, mid), jnp.where(up, mid, hi)
 
-    lo, hi = jax.lax.fori_loop(0, n_iter, body, (t_lo, t_hi))
-    t = sg(0.5 * (lo + hi))
+    lo, hi = jax.lax.fori_loop(0, 80, model_bisect, (t_lo, t_hi))
+    x0 = 0.5 * (lo + hi)
+
+    def f(t):
+        r = qball_bounce(jnp.exp(t), As, ls)
+        q = jnp.sqrt(Ms**2 - jnp.exp(t)) * r.phi2_integral
+        return jnp.where(r.status == 0, jnp.log(q) - logQ, jnp.inf)
+
+    def body(c):
+        i, a, b, xp, fp, x, bx, bf, _ = c
+        fx = f(x)
+        a = jnp.where(fx < 0, x, a)
+        b = jnp.where(fx < 0, b, x)
+        slope = jnp.where(i == 0, jax.grad(model)(x), (fx - fp) / (x - xp))
+        xn = x - fx / slope
+        ok = jnp.isfinite(fx) & jnp.isfinite(xn) & (xn > a) & (xn < b)
+        xn = jnp.where(ok, xn, 0.5 * (a + b))
+        better = jnp.abs(fx) < jnp.abs(bf)
+        bx = jnp.where(better, x, bx)
+        bf = jnp.where(better, fx, bf)
+        done = (jnp.abs(xn - x) < 1e-10 * jnp.maximum(1.0, jnp.abs(x))) | (jnp.abs(fx) < 1e-14)
+        return i + 1, a, b, x, fx, xn, bx, bf, done
+
+    def cont(c):
+        return (c[0] < max_iter) & ~c[-1]
+
+    inf = jnp.inf + jnp.zeros_like(x0)
+    init = (0, t_lo, t_hi, x0, inf, x0, x0, inf, False)
+    n, _, _, _, _, _, t, best_f, _ = jax.lax.while_loop(cont, body, init)
+    t = sg(t)
     m2s = jnp.exp(t)
     w = sg(jnp.sqrt(Ms**2 - m2s))
-    m2 = m2s + (
-        M**2 - Ms**2
-    )  # value m2s (full precision), derivative 2M dM at fixed ω*
+    m2 = m2s + (M**2 - Ms**2)  # value m2s (full precision), derivative 2M dM at fixed ω*
     r = qball_bounce(m2, A, lam)
     E = r.action + w * Q
     binding = Q * m2 / (M + w) - r.action  # QM − E = Q(M − ω) − S₃, no cancellation
-    converged = (
-        (hi - lo < 1e-6) & (lo > t_lo) & (hi < t_hi)
-    )  # E is stationary in t: error ∝ (δt)²
+    converged = (jnp.abs(best_f) < 1e-8) & (t > t_lo) & (t < t_hi)
     status = jnp.where(converged, r.status, 5)
     return QBall(E, w, binding, r.radius, status)
 
 
-def thick_wall_energy(Q, M, A):
-    """Thick-wall Q-ball energy (GeV), Kusenko eq. 14 at λ = 0: returns (exact min, ε series).
+def thick_wall_energy(Q, M, A, lam=0.0):
+    """Thick-wall (small-Q) Q-ball energy (GeV), Kusenko eqs. 13–14 plus the first λ correction.
 
-    ε = QA²/(3 S_ψ M²); exact: E = QM(1 + 2w²)/(3w), w² = (1 + √(1 − 4ε²))/2 (valid ε < 1/2);
-    series: E ≈ QM[1 − ε²/6 − ε⁴/8].
+    Returns (closed form, ε series) with ε = QA²/(3 S_ψ M²):
+    closed form: QM(1 + 2w²)/(3w), w² = (1 + √(1 − 4ε²))/2 (exact at λ = 0, needs ε ≤ 1/2), plus
+    λ m*⁵ S_ψ4/A⁴ with m*² = M²(1 − w²);
+    series: QM[1 − ε²/6 − ε⁴/8 + (λM²/A²)(S_ψ4/(3S_ψ)) ε⁴] + O(ε⁶).
     """
     eps = Q * A**2 / (3 * S_PSI * M**2)
-    w = jnp.sqrt(0.5 * (1 + jnp.sqrt(1 - 4 * eps**2)))
-    return Q * M * (1 + 2 * w**2) / (3 * w), Q * M * (1 - eps**2 / 6 - eps**4 / 8)
+    w2 = 0.5 * (1 + jnp.sqrt(1 - 4 * eps**2))
+    w = jnp.sqrt(w2)
+    m = M * jnp.sqrt(1 - w2)
+    closed = Q * M * (1 + 2 * w2) / (3 * w) + lam * m**5 * S_PSI4 / A**4
+    kappa = lam * M**2 / A**2
+    series = Q * M * (1 - eps**2 / 6 - eps**4 / 8 + kappa * S_PSI4 / (3 * S_PSI) * eps**4)
+    return closed, series
+
+
+def thin_wall_energy(Q, M, A, lam):
+    """Thin-wall Q-ball energy (GeV) for large Q: returns (leading, with surface energy).
+
+    Leading (Kusenko eq. 11, Coleman 1985): E = ω₀Q with ω₀² = min 2U/φ² = M² − A²/(2λ).
+    With the wall (this module's derivation): a ball of volume V = Q/(ω₀φ₀²) and radius
+    R = (3V/4π)^{1/3} costs the surface energy 4πR²σ, σ = √(2λ)φ₀³/6, so
+    E = ω₀Q + 4πσ (3Q/(4πω₀φ₀²))^{2/3}; the next corrections are O(Q^{1/3}).
+    Requires M² > A²/(2λ).
+    """
+    w0, phi0, sigma = _thin_wall_constants(M, A, lam)
+    lead = w0 * Q
+    return lead, lead + 4 * jnp.pi * sigma * (3 * Q / (4 * jnp.pi * w0 * phi0**2)) ** (2 / 3)
