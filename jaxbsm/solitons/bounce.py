@@ -62,7 +62,7 @@ import jax.numpy as jnp
 import numpy as np
 from jax.scipy.special import i0e, i1e
 
-__all__ = ["BOUNCE_STATUS", "S_PSI", "BounceResult", "bounce"]
+__all__ = ["BOUNCE_STATUS", "S_PSI", "BounceResult", "bounce", "bounce_profile"]
 
 #: d = 3 bounce action of V = ½ψ² − ψ³ with S = 4π∫ρ²[½ψ'² + V] dρ (Kusenko's S_ψ ≈ 4.85).
 S_PSI = 4.851137412916
@@ -78,6 +78,7 @@ BOUNCE_STATUS = {
 _DELTA_LIN = 1e-8  # switch to the linearised interior below this δ₀/(φ_hi − φ_lo)
 _RHO_SERIES = 1e-5  # start radius of the power-series start, in units of 1/m_f
 _RHO_EXTRA = 300.0
+_U_TAIL = 1e-5  # profiles: below u = _U_TAIL u(0) the analytic tail replaces the shot
 _X_MAX_MIN = 1e5  # largest shooting variable x = log(Δ/δ₀) when φ_hi is a minimum (δ₀ kept in logs)  # integrate at most this far (units of 1/m_f) beyond the start radius
 
 
@@ -131,7 +132,7 @@ def _tscale(a, tree):
 
 
 def _make_shot(U: Callable, d: int, rtol: float, max_steps: int):
-    """Returns shot(x, params, scales, extra) -> (u_end, du_end, integrals, ok).
+    """Returns shot(x, params, scales, extra) -> (u_end, du_end, integrals, ok, ρ_end).
 
     Works in dimensionless variables u = φ/Φ, ρ = m_f r (Φ = phi_hi, so u_hi = 1, u_lo = φ_lo/φ_hi;
     the absolute ODE tolerance is scaled by u_lo, which resolves the deep thick-wall limit). ``extra`` is an optional
@@ -140,7 +141,7 @@ def _make_shot(U: Callable, d: int, rtol: float, max_steps: int):
     omega = _omega(d)
     dU = jax.grad(U, argnums=0)
 
-    def shot(x, params, scales, extra):
+    def shot(x, params, scales, extra, ts=None, u_stop=0.0):
         Phi, m2, ulo, k2, is_min = scales
         uh = 1.0
         Delta = 1.0 - ulo
@@ -200,7 +201,7 @@ def _make_shot(U: Callable, d: int, rtol: float, max_steps: int):
             )
 
         def cond(t, y, args, **kwargs):
-            return (y[0] < 0.0) | (y[1] > 0.0)
+            return (y[0] < u_stop * u0) | (y[1] > 0.0)
 
         sol = diffrax.diffeqsolve(
             diffrax.ODETerm(rhs),
@@ -209,7 +210,9 @@ def _make_shot(U: Callable, d: int, rtol: float, max_steps: int):
             t1=rho0 + _RHO_EXTRA,
             dt0=None,
             y0=y0,
-            saveat=diffrax.SaveAt(t1=True),
+            saveat=diffrax.SaveAt(
+                t1=ts is None, ts=None if ts is None else jnp.clip(ts, rho0, rho0 + _RHO_EXTRA)
+            ),
             stepsize_controller=diffrax.PIDController(
                 rtol=rtol, atol=rtol * 1e-3 * jnp.minimum(ulo, 1.0)
             ),
@@ -223,7 +226,11 @@ def _make_shot(U: Callable, d: int, rtol: float, max_steps: int):
         ok = (sol.result == diffrax.RESULTS.successful) | (
             sol.result == diffrax.RESULTS.event_occurred
         )
-        return u_end, du_end, ints, ok
+        if ts is not None:  # profile: u on ts (inf past the stop), analytic interior below ρ₀
+            lf, _ = _log_profile(jnp.clip(k * ts, 1e-6, z), d)
+            inner = jnp.where(lin, uh - jnp.exp(log_d0 + lf), u0 + g0 * ts**2 / (2 * d))
+            return jnp.where(ts < rho0, inner, sol.ys[0])
+        return u_end, du_end, ints, ok, sol.ts[-1]
 
     return shot
 
@@ -257,7 +264,7 @@ def _bounce_impl(U, d, rtol, max_steps, virial_tol, params, phi_lo, phi_hi):
     def body(c):
         i, xlo, xhi, ints, ok, bracket = c
         x = jnp.where(i == 0, 0.0, jnp.where(i == 1, x_max, 0.5 * (xlo + xhi)))
-        u_end, _, I, ok_i = shot(x, params, scales, None)
+        u_end, _, I, ok_i, _ = shot(x, params, scales, None)
         over = u_end < 0.0
         bracket = jnp.where(i == 0, ~over, jnp.where(i == 1, bracket & over, bracket))
         xlo = jnp.where((i >= 2) & ~over, x, xlo)
@@ -309,7 +316,7 @@ def _bounce_jvp(U, d, rtol, max_steps, virial_tol, primals, tangents):
         return jax.grad(U, argnums=1)(phi, params)
 
     shot = _make_shot(U, d, rtol, max_steps)
-    _, _, ints, _ = jax.lax.stop_gradient(shot(xstar, params, scales, dU_dtheta))
+    _, _, ints, _, _ = jax.lax.stop_gradient(shot(xstar, params, scales, dU_dtheta))
     m2 = scales[1]
     # G is physical (units of Û); only the measure changes: ∫ r^{d−1} G dr = m_f^{−d} ∫ ρ^{d−1} G dρ
     grad_S = jax.tree_util.tree_map(lambda a: m2 ** (-d / 2) * a, ints[4])
@@ -371,3 +378,41 @@ def bounce(
         phi2_integral=sg(res.phi2_integral),
         virial_residual=sg(res.virial_residual),
     )
+
+
+def bounce_profile(
+    U: Callable[[jax.Array, Any], jax.Array],
+    params: Any,
+    phi_lo: jax.Array,
+    phi_hi: jax.Array,
+    r: jax.Array,
+    *,
+    d: int = 3,
+    rtol: float = 1e-12,
+    max_steps: int = 4096,
+) -> jax.Array:
+    """Bounce profile φ(r) on the radii ``r`` (1-d, ascending, ≥ 0; units 1/[mass] of Û).
+
+    Same arguments as ``bounce``. The shooting solution is re-integrated at the converged φ(0) and
+    saved at r down to φ = 1e−5 φ(0) (where the closest undershoot is still within ~1e−6 of the
+    bounce); beyond, the exact decaying solution of the linearised equation, φ ∝ r^{1−d/2}
+    K_{d/2−1}(m_f r), is used in its asymptotic form φ_m (r_m/r)^{(d−1)/2} e^{−m_f(r − r_m)}
+    (exact for d = 3, relative error O(1/(m_f r)) for d = 2, 4). Inside the linearised core or the
+    series start radius the analytic interior is used. No gradient (use ``bounce`` for the action).
+    """
+    if d not in (1, 2, 3, 4):
+        raise ValueError(f"bounce_profile: d must be 1, 2, 3 or 4 (got {d})")
+    phi_lo = jnp.asarray(phi_lo, dtype=jnp.float64)
+    phi_hi = jnp.asarray(phi_hi, dtype=jnp.float64)
+    r = jnp.asarray(r, dtype=jnp.float64)
+    _, (xstar, scales) = _bounce_impl(
+        U, d, float(rtol), int(max_steps), 1.0, params, phi_lo, phi_hi
+    )
+    Phi, m2 = scales[0], scales[1]
+    rho = r * jnp.sqrt(m2)
+    shot = _make_shot(U, d, float(rtol), int(max_steps))
+    u_m, _, _, _, rho_m = shot(xstar, params, scales, None, u_stop=_U_TAIL)
+    u_ts = shot(xstar, params, scales, None, ts=rho, u_stop=_U_TAIL)
+    tail = u_m * (rho_m / jnp.maximum(rho, rho_m)) ** ((d - 1) / 2) * jnp.exp(-(rho - rho_m))
+    u = jnp.where(rho <= rho_m, u_ts, tail)
+    return jax.lax.stop_gradient(Phi * u)

@@ -38,7 +38,7 @@ from typing import NamedTuple
 import jax
 import jax.numpy as jnp
 
-from jaxbsm.solitons.bounce import S_PSI, BounceResult, bounce
+from jaxbsm.solitons.bounce import S_PSI, BounceResult, bounce, bounce_profile
 
 #: 4π∫ρ²ψ⁴ over the d = 3 bounce of ½ψ² − ψ³ (dS/dκ for the added κψ⁴; checked against scipy in tests).
 S_PSI4 = 8.25175010932
@@ -49,6 +49,7 @@ __all__ = [
     "qball_bounce",
     "qball_energy",
     "qball_potential",
+    "qball_profile",
     "thick_wall_energy",
     "thin_wall_energy",
 ]
@@ -63,22 +64,35 @@ def qball_potential(phi, params):
     return 0.5 * m2 * phi**2 - A * phi**3 + lam * phi**4
 
 
+def _qball_bracket(m2, A, lam):
+    """Shooting bracket for Û_ω: the escape point and an overshoot point (GeV)."""
+    disc_e = jnp.maximum(A**2 - 2 * lam * m2, 0.0)
+    lo = m2 / (A + jnp.sqrt(disc_e))  # smaller root of ½m² − Aφ + λφ² = 0, cancellation-free
+    hi = (3 * A + jnp.sqrt(jnp.maximum(9 * A**2 - 16 * lam * m2, 0.0))) / (8 * lam)  # true minimum
+    # thick wall (λm²/A² ≲ 1/8): overshoot at 3m²/A (ψ = 3 > ψ(0) = 1.397), far from the true
+    # minimum whose huge curvature k² ≫ m² makes shots started near it ill-conditioned
+    return lo, jnp.where(3 * m2 / A < 0.5 * hi, 3 * m2 / A, hi)
+
+
 def qball_bounce(m2, A, lam) -> BounceResult:
     """d = 3 bounce of Û_ω with m² = M² − ω² (GeV², S₃ in GeV); λ > 0, 0 < m² < A²/(2λ).
 
-    Bracket: escape point φ_e (Û_ω(φ_e) = 0) and the true minimum of Û_ω (3m²/A in the thick wall). dS₃/dm² = ½∫d³x φ².
+    Bracket: escape point φ_e (Û_ω(φ_e) = 0) and the true minimum of Û_ω (3m²/A in the thick wall).
+    dS₃/dm² = ½∫d³x φ².
     """
-    disc_e = jnp.maximum(A**2 - 2 * lam * m2, 0.0)
-    lo = m2 / (
-        A + jnp.sqrt(disc_e)
-    )  # smaller root of ½m² − Aφ + λφ² = 0, cancellation-free
-    hi = (3 * A + jnp.sqrt(jnp.maximum(9 * A**2 - 16 * lam * m2, 0.0))) / (
-        8 * lam
-    )  # true minimum
-    # thick wall (λm²/A² ≲ 1/8): overshoot at 3m²/A (ψ = 3 > ψ(0) = 1.397), far from the true
-    # minimum whose huge curvature k² ≫ m² makes shots started near it ill-conditioned
-    hi = jnp.where(3 * m2 / A < 0.5 * hi, 3 * m2 / A, hi)
+    lo, hi = _qball_bracket(m2, A, lam)
     return bounce(qball_potential, (m2, A, lam), lo, hi, d=3)
+
+
+def qball_profile(omega, M, A, lam, r):
+    """Q-ball profile φ(r) (GeV) at frequency ω (GeV) on radii r (GeV⁻¹, ascending).
+
+    The field is φ(x, t) = e^{iωt} φ(r) (Kusenko eq. 6); use ``qball_energy(Q, …).omega`` for the
+    profile at charge Q. See ``jaxbsm.solitons.bounce.bounce_profile``.
+    """
+    m2 = (M - omega) * (M + omega)
+    lo, hi = _qball_bracket(m2, A, lam)
+    return bounce_profile(qball_potential, (m2, A, lam), lo, hi, r, d=3)
 
 
 class QBall(NamedTuple):

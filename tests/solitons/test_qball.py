@@ -15,6 +15,7 @@ from jaxbsm.solitons import S_PSI
 from jaxbsm.solitons.qball import (
     S_PSI4,
     qball_energy,
+    qball_profile,
     thick_wall_energy,
     thin_wall_energy,
 )
@@ -154,3 +155,19 @@ def test_energy_gradients_against_fd():
         e[k] = h
         fd = (float(f(p0 + e)) - float(f(p0 - e))) / (2 * h)
         assert abs(g[k] / fd - 1) < 1e-6, (k, g[k], fd)
+
+
+def test_profile_consistent_with_bounce(large_qballs):
+    # Q = ω∫d³x φ² and the rms radius from the profile on a fine grid (Simpson) reproduce the bounce's own
+    # numbers; the analytic tail beyond φ = 1e-5 φ(0) joins continuously
+    from scipy.integrate import simpson
+
+    Q, r = large_qballs
+    w = float(r.omega[0])  # Q = 1e3: moderate wall, R ≈ 4.3/M
+    rr = np.linspace(0.0, 60.0, 6001)
+    phi = np.asarray(jax.jit(qball_profile)(w, M, A, LAM, jnp.asarray(rr)))
+    assert np.all(np.isfinite(phi)) and np.all(np.diff(phi) <= 0)
+    q = w * simpson(4 * np.pi * rr**2 * phi**2, x=rr)
+    assert abs(q / float(Q[0]) - 1) < 1e-7
+    rms = np.sqrt(simpson(rr**4 * phi**2, x=rr) / simpson(rr**2 * phi**2, x=rr))
+    assert abs(rms / float(r.radius[0]) - 1) < 1e-6
