@@ -47,6 +47,7 @@ __all__ = [
     "QBall",
     "S_PSI4",
     "qball_bounce",
+    "qball_charge",
     "qball_energy",
     "qball_potential",
     "qball_profile",
@@ -82,6 +83,15 @@ def qball_bounce(m2, A, lam) -> BounceResult:
     """
     lo, hi = _qball_bracket(m2, A, lam)
     return bounce(qball_potential, (m2, A, lam), lo, hi, d=3)
+
+
+def qball_charge(omega, M, A, lam):
+    """Charge Q(ω) = −dS₃/dω = ω ∫d³x φ_ω² (dimensionless; Kusenko eq. 7) at frequency ω (GeV).
+
+    ω ∈ (ω₀, M); the bounce status is returned alongside: (Q, status).
+    """
+    r = qball_bounce((M - omega) * (M + omega), A, lam)
+    return omega * r.phi2_integral, r.status
 
 
 def qball_profile(omega, M, A, lam, r):

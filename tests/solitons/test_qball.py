@@ -14,6 +14,7 @@ from scipy.optimize import brentq
 from jaxbsm.solitons import S_PSI
 from jaxbsm.solitons.qball import (
     S_PSI4,
+    qball_charge,
     qball_energy,
     qball_profile,
     thick_wall_energy,
@@ -171,3 +172,11 @@ def test_profile_consistent_with_bounce(large_qballs):
     assert abs(q / float(Q[0]) - 1) < 1e-7
     rms = np.sqrt(simpson(rr**4 * phi**2, x=rr) / simpson(rr**2 * phi**2, x=rr))
     assert abs(rms / float(r.radius[0]) - 1) < 1e-6
+
+
+def test_charge_at_omega_star(large_qballs):
+    # Q(ω*) = ω*∫d³x φ² returns the charge that qball_energy solved for (its secant tolerance)
+    Q, r = large_qballs
+    q, status = jax.jit(jax.vmap(lambda w: qball_charge(w, M, A, LAM)))(r.omega)
+    assert np.all(np.asarray(status) == 0)
+    np.testing.assert_allclose(np.asarray(q), np.asarray(Q), rtol=1e-8)
