@@ -7,6 +7,7 @@ import pytest
 from benchmarks import common, qballs
 
 
+@pytest.mark.slow  # three compiles of the bounce and of E(Q): ~25 s; run with `pytest -m slow`
 def test_qballs_benchmark_writes_result(tmp_path):
     result = qballs.run(max_batch=1, max_energy_batch=1, min_time=0.01, peer=False)
     path = common.write_json(result, tmp_path, f"qballs-{common.device_name()}.json")
