@@ -41,6 +41,20 @@ V_HIGGS = Constant(
 #: arXiv:1704.05438, in which 4 G_F/sqrt(2) = 1/v^2 and L_eff = V_tb V_ts* alpha/(4 pi v^2) cbar O.
 V_174 = Constant(V_HIGGS.value / math.sqrt(2.0), 0.0, "GeV", "derived, v/sqrt(2); seed 002 convention")
 
+# --- Higgs sector, heavy SM particles (Higgs-portal rates of the cosmology sector) -------------
+M_H = Constant(125.20, 0.11, "GeV", "PDG 2024, Higgs boson mass")
+#: Measured total width (off-shell/on-shell ratio, CMS + ATLAS), 3.7 +1.9 -1.4 MeV, symmetrised.
+#: The Higgs-portal rates use the SM prediction built in cosmology/higgs_portal.py instead.
+GAMMA_H = Constant(3.7e-3, 1.7e-3, "GeV", "PDG 2024, Higgs total width 3.7 +1.9 -1.4 MeV (measured)")
+M_Z = Constant(91.1880, 0.0020, "GeV", "PDG 2024, Z mass")
+GAMMA_Z = Constant(2.4955, 0.0023, "GeV", "PDG 2024, Z total width")
+GAMMA_W = Constant(2.085, 0.042, "GeV", "PDG 2024, W total width")
+M_TOP_POLE = Constant(172.57, 0.29, "GeV", "PDG 2024, top mass from direct measurements")
+M_BOTTOM_MSBAR = Constant(4.183, 0.007, "GeV", "PDG 2024, MSbar m_b(m_b)")
+M_CHARM_MSBAR = Constant(1.2730, 0.0046, "GeV", "PDG 2024, MSbar m_c(m_c)")
+M_TAU = Constant(1.77693, 0.00009, "GeV", "PDG 2024, tau mass")
+M_MUON = Constant(0.1056583755, 2.3e-12, "GeV", "PDG 2024 (CODATA 2018), muon mass")
+
 # --- CKM ----------------------------------------------------------------------------------------
 V_TB = Constant(0.999118, 0.000031, "", "PDG 2024 CKM global fit (Wolfenstein fit, eq. 12.27)")
 V_TS = Constant(0.04110, 0.00083, "", "PDG 2024 CKM global fit, |V_ts|")
