@@ -58,30 +58,37 @@ def batch_scan(
     batch_sizes: Sequence[int],
     chunk: int,
     min_time: float = 1.0,
+    min_calls: int = 3,
+    with_status: bool = False,
 ) -> list[dict]:
     """Compile time and throughput of ``fn`` (one point -> outputs) at each batch size.
 
     Batches larger than ``chunk`` are evaluated ``chunk`` points at a time (see ``batched``).
     Returns one row per batch size: batch, chunk (None if unchunked), first_call_s, compile_s,
-    seconds_per_call (median steady state) and points_per_s.
+    seconds_per_call (median steady state over at least ``min_calls`` calls) and points_per_s.
+    With ``with_status``, ``fn`` returns (value, status) and the row also has ok_fraction
+    (the fraction of points with status 0).
     """
     rows = []
     for size in batch_sizes:
         points = jax.block_until_ready(make_points(size))
         use_chunk = chunk if size > chunk else None
         f = batched(fn, use_chunk)
-        first = wall(f, points)
-        steady = steady_seconds(f, points, min_time=min_time, min_calls=3)
-        rows.append(
-            {
-                "batch": size,
-                "chunk": use_chunk,
-                "first_call_s": first,
-                "compile_s": max(first - steady, 0.0),
-                "seconds_per_call": steady,
-                "points_per_s": size / steady,
-            }
-        )
+        start = time.perf_counter()
+        out = jax.block_until_ready(f(points))
+        first = time.perf_counter() - start
+        steady = steady_seconds(f, points, min_time=min_time, min_calls=min_calls)
+        row = {
+            "batch": size,
+            "chunk": use_chunk,
+            "first_call_s": first,
+            "compile_s": max(first - steady, 0.0),
+            "seconds_per_call": steady,
+            "points_per_s": size / steady,
+        }
+        if with_status:
+            row["ok_fraction"] = float(np.mean(np.asarray(out[1]) == 0))
+        rows.append(row)
     return rows
 
 

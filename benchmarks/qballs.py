@@ -28,7 +28,7 @@ import importlib.util
 import sys
 import time
 import warnings
-from collections.abc import Callable, Sequence
+from collections.abc import Sequence
 
 import jax
 import jax.numpy as jnp
@@ -86,31 +86,6 @@ def energy_of_charge(q: jax.Array) -> jax.Array:
     """jaxbsm: (E, status) of the Q-ball of charge Q at the test potential."""
     r = qball_energy(q, M, A, LAM)
     return r.E, r.status
-
-
-def scan(fn: Callable, make_points: Callable[[int], jax.Array], sizes: Sequence[int], chunk: int,
-         min_time: float, min_calls: int) -> list[dict]:
-    """Like ``common.batch_scan`` (same row keys) plus ``ok_fraction`` (status 0) and a ``min_calls``
-    knob: a Q-ball energy is several bounces, so on a CPU its steady state may be a single call."""
-    rows = []
-    for size in sizes:
-        points = jax.block_until_ready(make_points(size))
-        use_chunk = chunk if size > chunk else None
-        f = common.batched(fn, use_chunk)
-        start = time.perf_counter()
-        _, status = jax.block_until_ready(f(points))
-        first = time.perf_counter() - start
-        steady = common.steady_seconds(f, points, min_time=min_time, min_calls=min_calls)
-        rows.append({
-            "batch": size,
-            "chunk": use_chunk,
-            "first_call_s": first,
-            "compile_s": max(first - steady, 0.0),
-            "seconds_per_call": steady,
-            "points_per_s": size / steady,
-            "ok_fraction": float(np.mean(np.asarray(status) == 0)),
-        })
-    return rows
 
 
 def cosmotransitions_bounce(m2: float, **find_profile_kwargs) -> tuple[float, float]:
@@ -213,9 +188,9 @@ def run(*, max_batch: int = 1000, max_energy_batch: int = 100, chunk: int = 1000
     sizes = [b for b in BATCH_SIZES if b <= max_batch]
     energy_sizes = [b for b in ENERGY_BATCH_SIZES if b <= max_energy_batch]
     scans = {
-        "bounce_omega": scan(bounce_of_m2, omega_points, sizes, chunk, min_time, min_calls=3),
-        "bounce_params": scan(bounce_of_params, param_points, sizes, chunk, min_time, min_calls=3),
-        "energy": scan(energy_of_charge, charge_points, energy_sizes, chunk, min_time, min_calls=1),
+        "bounce_omega": common.batch_scan(bounce_of_m2, omega_points, sizes, chunk, min_time, 3, True),
+        "bounce_params": common.batch_scan(bounce_of_params, param_points, sizes, chunk, min_time, 3, True),
+        "energy": common.batch_scan(energy_of_charge, charge_points, energy_sizes, chunk, min_time, 1, True),
     }
     result = {
         "benchmark": "qballs",

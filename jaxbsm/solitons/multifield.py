@@ -119,6 +119,8 @@ import jax.numpy as jnp
 import numpy as np
 from scipy.special import eval_jacobi, roots_jacobi
 
+from jaxbsm.solitons.bounce import _omega
+
 __all__ = [
     "MULTI_BOUNCE_STATUS",
     "MultiBounceResult",
@@ -169,10 +171,6 @@ class MultiBounceResult(NamedTuple):
     R: jax.Array
     error_estimate: jax.Array
     n_iter: jax.Array
-
-
-def _omega(d: int) -> float:
-    return 2.0 * math.pi ** (d / 2) / math.gamma(d / 2)
 
 
 def _bary_weights(x: np.ndarray) -> np.ndarray:
