@@ -569,7 +569,8 @@ def _on_shell_scalar(T, m_S, lam):
     g2 = (4.0 * lam * V) ** 2
     sv_num = 2.0 * g2 * gamma_h_sm_at_mh() / MH  # σv_rel without |D|², at E = m_h
     delta_weight = jnp.pi / (2.0 * MH**2 * gamma_h)  # |D|² dE → π/(2 m_h² Γ_h) δ(E − m_h)
-    f = sv_num * (MH / m_S) ** 4 * beta_s * k1e(MH / T) * jnp.exp(-(MH - 2.0 * m_S) / T)
+    # β_S = 0 above m_h/2, where the clipped exponent keeps 0 × e^{+…} from overflowing to NaN
+    f = sv_num * (MH / m_S) ** 4 * beta_s * k1e(MH / T) * jnp.exp(-jnp.maximum(MH - 2.0 * m_S, 0.0) / T)
     return delta_weight * f / (8.0 * T * k2e(m_S / T) ** 2)
 
 

@@ -1,0 +1,412 @@
+r"""Boltzmann equations of the scalar-decay model: the singlet S is produced from (or annihilates into)
+the plasma through the Higgs portal and decays S → NN; the output is the sterile-neutrino yield
+Y_N, Ω_N h² and the momentum distribution f_N(q) today (issue 4, seed 003).
+
+References: König, Merle & Totzauer, JCAP 1611 (2016) 038, arXiv:1609.01289 (KMT); Merle &
+Totzauer, JCAP 1506 (2015) 011, arXiv:1502.01011; the rates are those of
+``jaxbsm.cosmology.higgs_portal`` (its docstring states the conventions, T_EW = 160 GeV and the
+smooth bridge of the regimes).
+
+Equations (derived here; Maxwell–Boltzmann S, one d.o.f., in kinetic equilibrium with the plasma,
+f_S = (n_S/n_S,eq) e^{−E/T}; N with g_N = 2 helicities, f_N ≪ 1 so no Pauli blocking and no inverse
+decays NN → S). With Y = n/s and the variable u = ln(T_start/T), dt/du = (1 + ⅓ d ln g_s/d ln T)/H::
+
+    dY_S/dt = −s ⟨σv⟩ (Y_S² − Y_eq²) + (2γ_D/s)(1 − Y_S²/Y_eq²) − Γ_S (K₁/K₂)(x) Y_S,
+    dY_N/dt = 2 Γ_S (K₁/K₂)(x) Y_S,              x = m_S/T, Γ_S = Γ(S → NN),
+
+with ⟨σv⟩ and γ_D (h → SS, m_S < m_h/2) from ``higgs_portal.production_rates`` (the on-shell part
+of the resonance moved into γ_D, so nothing is counted twice). K₁/K₂ is the thermal average of the
+time dilation m_S/E.
+
+Momentum distribution. A scalar of energy E and momentum P decaying isotropically into two massless
+fermions gives each a lab energy uniformly distributed in [(E − P)/2, (E + P)/2]. Summing over a
+Maxwell–Boltzmann S (E ≥ p + m_S²/4p for an N of momentum p)::
+
+    ∂f_N/∂t − H p ∂f_N/∂p = (2 Γ_S m_S / g_N p²) ∫_{p + m_S²/4p}^∞ f_S(E) dE
+                          = (4π² Γ_S s Y_S / (g_N m_S K₂e(x) p²)) exp[−(p − m_S/2)²/(p T)],
+
+(K_νe = K_ν eˣ). The comoving momentum q = (p/T)(g_ref/g_s(T))^{1/3} is constant under expansion
+(a T g_s^{1/3} = const by entropy conservation), so df_N(q)/dt is the right-hand side at
+p = qT(g_s/g_ref)^{1/3}. g_ref = g_s above the table (104.43, Saikawa–Shirai), or the constant
+``g``: q is p/T at production before any g*s dilution. Today's p/T_γ0 is q (g_s0/g_ref)^{1/3}
+(``q_today``). The integrals over p of pⁿ times the source are Bessel functions,
+∫₀^∞ pⁿ exp[−p/T − m_S²/(4pT)] dp = 2(m_S/2)^{n+1} K_{n+1}(x), so
+
+    Y_N = C_N M₀,   C_N = g_N·45/(4π⁴ g_ref),   M_n = ∫ q^{2+n} f_N dq,
+    dM_n/dt = 2 (m_S/2)^{n+1} A K_{n+1}e(x) / (Tκ)^{3+n},    A = 4π²Γ_S s Y_S/(g_N m_S K₂e(x)),
+
+κ = (g_s/g_ref)^{1/3}: the moments ⟨q⟩ = M₁/M₀ and ⟨q²⟩ = M₂/M₀ are integrated exactly (no
+momentum grid). The shape f_N(q) is carried as weighted bin integrals G_i = ∫_{bin i} q^{3/2} f_N dq
+over logarithmic bins, because their sources are elementary: with w = (p/T)^{1/2} and c = x/2,
+
+    dG_i/dt = A · 2√T/(Tκ)^{5/2} · ∫_{w_a}^{w_b} e^{−(w − c/w)²} dw,
+    ∫ e^{−(w − c/w)²} dw = (√π/4)[erf(w − c/w) − e^{−(w − c/w)²} erfcx(w + c/w)].
+
+Bin integrals, unlike point values of f, stay smooth in time even when the source is much narrower
+than a bin (a non-relativistic S decaying at rest feeds p = m_S/2 with width √(m_S T)), so the solver
+needs no step control by hand. f̄_i = G_i/∫_bin q^{3/2} dq is the bin average of f_N.
+
+Solvers (diffrax): the stiff part [Y_S, Y_N, M₁, M₂] by Kvaerno5 (L-stable ESDIRK) with a PID step
+controller; the bins, which do not feed back, by Tsit5 along the first solution's dense output.
+Gradients: diffrax's RecursiveCheckpointAdjoint, i.e. reverse mode through the solver steps with
+checkpointing (the discretise-then-optimise adjoint; a backsolve adjoint is unstable for the stiff
+freeze-out). The ⟨σv⟩ of each phase is tabulated on ``n_table`` temperatures per parameter point
+and interpolated by a natural cubic spline in u (``higgs_portal`` evaluates one ⟨σv⟩ in ~0.25 ms).
+
+Initial and final temperature. T_start = 100 max(m_S, T_EW). Production above T_start (SS ↔ ΦΦ,
+whose yield grows like 1/T down to T_EW) is added as the exact massless-limit tail
+Y_tail = 45λ²/(8π⁷ g_s h₀ T_start) (h₀ = H/T²; n_eq²⟨σv⟩ = λ²T⁴/(4π⁵)), i.e. the reheating
+temperature is assumed ≫ T_start; Y_S(T_start) = Y_tail Y_eq/(Y_tail + Y_eq) (S in equilibrium if
+the tail exceeds it). The solve ends at T_end = min(m_S/40, T(Γ_S = 40H)), where production has
+stopped and e^{−Γ_S t} < e^{−20}; ``FreezeInResult.Y_S`` reports what S is left.
+
+Units: GeV (m_N too); Ω_N h² = m_N Y_N s₀/(ρ_c/h²) with s₀ from the table's g_s today and
+T₀ = 2.7255 K (Fixsen 2009), ρ_c/h² = 1.05368e-5 GeV cm⁻³ (PDG 2024).
+"""
+
+from __future__ import annotations
+
+import functools
+from dataclasses import dataclass
+from typing import NamedTuple
+
+import diffrax
+import interpax
+import jax
+import jax.numpy as jnp
+import numpy as np
+
+from jaxbsm.checks import is_concrete, require
+from jaxbsm.constants import M_H, M_PLANCK
+from jaxbsm.cosmology import higgs_portal as hp
+from jaxbsm.cosmology.bessel import k1e, k2e, kve
+from jaxbsm.cosmology.thermal import _dln_g, _ln_g, gstar_table
+
+__all__ = [
+    "G_N",
+    "T_CMB",
+    "RHO_CRIT_H2",
+    "FreezeInSettings",
+    "FreezeInResult",
+    "solve_freeze_in",
+    "omega_h2",
+    "q_today",
+    "g_ref",
+]
+
+G_N = 2
+"""Helicity states of the Majorana N."""
+
+T_CMB = 2.7255 * 8.617333262e-14
+"""Photon temperature today (GeV): 2.7255 K (Fixsen, ApJ 707 (2009) 916) × k_B."""
+
+RHO_CRIT_H2 = 1.05368e-5
+"""Critical density over h² (GeV cm⁻³), PDG 2024 (Astrophysical constants)."""
+
+_HBARC_GEV_CM = 1.97326980e-14
+_G_S_TODAY = float(gstar_table()[2][0])
+_G_S_TOP = float(gstar_table()[2][-1])
+_T_TABLE_MIN = float(gstar_table()[0][0])
+_S0_CM3 = 2.0 * np.pi**2 / 45.0 * _G_S_TODAY * (T_CMB / _HBARC_GEV_CM) ** 3
+_MH = M_H.value
+_X_END = 40.0  # production over: e^{-40} Boltzmann suppression
+_DECAY_END = 40.0  # Γ_S/H at the end: e^{-Γt} = e^{-20}
+
+
+@dataclass(frozen=True)
+class FreezeInSettings:
+    """Numerical settings (hashable, static under jit).
+
+    q_min, q_max, bins_per_decade: logarithmic bins of comoving q for f_N (the moments do not depend
+    on them); rtol/atol: PID controller of both solves (atol on states scaled to O(1));
+    n_table: temperatures of the ⟨σv⟩ tables; max_steps: per solve.
+    """
+
+    q_min: float = 1e-3
+    q_max: float = 3e4
+    bins_per_decade: int = 20
+    rtol: float = 1e-8
+    atol: float = 1e-14
+    atol_log: float = 1e-8
+    newton_rtol: float = 1e-3
+    newton_atol: float = 1e-6
+    n_table: int = 96
+    max_steps: int = 4096
+
+    @property
+    def q_edges(self) -> np.ndarray:
+        n = int(round(np.log10(self.q_max / self.q_min) * self.bins_per_decade))
+        return np.geomspace(self.q_min, self.q_max, n + 1)
+
+
+DEFAULT_SETTINGS = FreezeInSettings()
+
+
+class FreezeInResult(NamedTuple):
+    """Solution at T_end (arrays with the batch shape of the inputs; ``q``, ``f`` add a last axis).
+
+    Y_N, Y_S: yields n/s (Y_S: S not yet decayed at T_end); omega_h2: Ω_N h² with S → NN complete
+    (2 Y_S added); mean_q, mean_q2: ⟨q⟩ and ⟨q²⟩ of N in comoving q (module docstring); q: bin
+    centres (geometric); f: bin averages of the occupation f_N(q) per helicity (zeros if the
+    spectrum was not requested); T_end (GeV).
+    """
+
+    Y_N: jax.Array
+    Y_S: jax.Array
+    omega_h2: jax.Array
+    mean_q: jax.Array
+    mean_q2: jax.Array
+    q: jax.Array
+    f: jax.Array
+    T_end: jax.Array
+
+
+def g_ref(g=None) -> float:
+    """g_s at which q = p/T: the table's top value 104.43 (None) or the constant ``g``."""
+    return _G_S_TOP if g is None else float(g)
+
+
+def q_today(q, g=None):
+    """p/T_γ0 today of comoving momentum q (``g`` as in ``solve_freeze_in``): q (g_s0/g_ref)^{1/3}."""
+    return jnp.asarray(q) * (_G_S_TODAY / g_ref(g)) ** (1.0 / 3.0)
+
+
+def omega_h2(Y_N, m_N):
+    """Ω_N h² = m_N Y_N s₀/(ρ_c/h²), m_N in GeV; s₀ = 2907.6 cm⁻³ from g_s0 = 3.931 (table)."""
+    return jnp.asarray(m_N) * jnp.asarray(Y_N) * (_S0_CM3 / RHO_CRIT_H2)
+
+
+# --- thermodynamics at T (table or constant g) ---------------------------------------------------
+class _Thermo(NamedTuple):
+    s: jax.Array
+    H: jax.Array
+    dtdu: jax.Array
+    kappa: jax.Array  # (g_s/g_ref)^{1/3}
+
+
+def _thermo(T, g):
+    if g is None:
+        ln_g = _ln_g(T)
+        g_r, g_s = jnp.exp(ln_g[0]), jnp.exp(ln_g[1])
+        dlng_s = _dln_g(T)[1]
+        gr = _G_S_TOP
+    else:
+        g_r = g_s = jnp.asarray(g, dtype=float)
+        dlng_s = 0.0
+        gr = g
+    s = 2.0 * jnp.pi**2 / 45.0 * g_s * T**3
+    H = jnp.sqrt(4.0 * jnp.pi**3 * g_r / 45.0) * T**2 / M_PLANCK.value
+    return _Thermo(s, H, (1.0 + dlng_s / 3.0) / H, (g_s / gr) ** (1.0 / 3.0))
+
+
+def _y_eq(x, T, s):
+    """Y_eq = n_eq/s of S (Maxwell–Boltzmann, one d.o.f.), n_eq = m² T K₂(x)/(2π²)."""
+    m = x * T
+    return m**2 * T * k2e(x) * jnp.exp(-x) / (2.0 * jnp.pi**2 * s)
+
+
+# --- the rate tables --------------------------------------------------------------------------------
+class _Params(NamedTuple):
+    m_S: jax.Array
+    lam: jax.Array
+    gamma_s: jax.Array  # Γ(S → NN)
+    gamma_hss: jax.Array  # Γ(h → SS)
+    T_start: jax.Array
+    Y_sc: jax.Array
+    sv: interpax.Interpolator1D  # (⟨σv⟩_ΦΦ, ⟨σv⟩_broken, on-shell part subtracted) vs u
+    u_tab: jax.Array
+
+
+def _sigma_v_tables(m_S, lam, T_start, T_low, n):
+    u = jnp.linspace(0.0, jnp.log(T_start / T_low), n)
+    T = T_start * jnp.exp(-u)
+    sym = hp._sigma_v_thermal(T, m_S, lam, "symmetric", False)
+    brk = hp._sigma_v_thermal(T, m_S, lam, "broken", True)
+    return interpax.Interpolator1D(u, jnp.stack([sym, brk], axis=-1), method="cubic2"), u[-1]
+
+
+def _end_temperature(m_S, gamma_s, g):
+    """T_end = min(m_S/40, T with Γ_S = 40 H) (fixed-point iteration in g_rho(T))."""
+    T = jnp.sqrt(gamma_s / (_DECAY_END * 1.66 * 10.0 / M_PLANCK.value)) + 1e-300
+    for _ in range(4):
+        h0 = _thermo(jnp.clip(T, _T_TABLE_MIN, None), g).H / jnp.clip(T, _T_TABLE_MIN, None) ** 2
+        T = jnp.sqrt(gamma_s / (_DECAY_END * h0))
+    return jnp.clip(jnp.minimum(m_S / _X_END, T), 2.0 * _T_TABLE_MIN, None)
+
+
+# --- right-hand sides -------------------------------------------------------------------------------
+def _rates(u, W, p: _Params, g, s_equilibrium):
+    """Common pieces at u for W = ln(Y_S/Y_sc): (T, thermo, x, Y_S, dW/dt, A of the module docstring).
+
+    The S equation is solved for ln Y_S: in the freeze-out regime Y_S tracks Y_eq ∝ e^{−x} with a
+    relative lag ~H/(sσvY) down to 1e-10, which a linear variable turns into a badly conditioned
+    stiff problem, while ln Y_S stays smooth and its error control is relative.
+    """
+    T = p.T_start * jnp.exp(-u)
+    th = _thermo(T, g)
+    x = p.m_S / T
+    Y_eq = _y_eq(x, T, th.s)
+    if s_equilibrium:
+        Y_S, dW = Y_eq, jnp.zeros_like(Y_eq)
+    else:
+        Y_S = p.Y_sc * jnp.exp(W)
+        w_b = hp.broken_fraction(T)
+        sv_sym, sv_brk = p.sv(jnp.clip(u, 0.0, p.u_tab)).T
+        sv = (1.0 - w_b) * sv_sym + w_b * sv_brk
+        # h <-> SS: 2γ_D/s (1 - Y_S²/Y_eq²) with γ_D/n_eq² combined analytically (no overflow)
+        y_h = _MH / T
+        n_k1 = _MH**2 * T * k1e(y_h) * jnp.exp(-y_h) / (2.0 * jnp.pi**2)
+        gam_d = w_b * n_k1 * p.gamma_hss
+        gam_over_neq2 = (
+            w_b * p.gamma_hss * 2.0 * jnp.pi**2 * _MH**2 * k1e(y_h)
+            * jnp.exp(-jnp.maximum(_MH - 2.0 * p.m_S, 0.0) / T) / (p.m_S**4 * T * k2e(x) ** 2)
+        )
+        dW = (
+            -th.s * sv * (Y_S - Y_eq * (Y_eq / Y_S))
+            + 2.0 * (gam_d / (th.s * Y_S) - gam_over_neq2 * th.s * Y_S)
+            - p.gamma_s * (k1e(x) / k2e(x))
+        )
+    A = 4.0 * jnp.pi**2 * p.gamma_s * th.s * Y_S / (G_N * p.m_S * k2e(x))
+    return T, th, x, Y_S, dW, A
+
+
+def _stiff_rhs(u, z, args):
+    p, g, s_eq, gref = args
+    T, th, x, Y_S, dW, A = _rates(u, z[0], p, g, s_eq)
+    dYN = 2.0 * p.gamma_s * (k1e(x) / k2e(x)) * Y_S
+    c_n = G_N * 45.0 / (4.0 * jnp.pi**4 * gref)
+    dM = jnp.stack([2.0 * (p.m_S / 2) ** (n + 1) * A * kve(n + 1.0, x) / (T * th.kappa) ** (3 + n) for n in (1, 2)])
+    return th.dtdu * jnp.concatenate([jnp.stack([dW, dYN / p.Y_sc]), c_n * dM / p.Y_sc])
+
+
+def _w_integral(wa, wb, c):
+    """∫_{wa}^{wb} exp[−(w − c/w)²] dw, cancellation-free (module docstring): erf(d_b) − erf(d_a) is
+    taken as a difference of erfc where both d = w − c/w have the same sign."""
+    erf, erfc, erfcx = jax.scipy.special.erf, jax.scipy.special.erfc, jax.scipy.special.erfcx
+    da, db = wa - c / wa, wb - c / wb
+    derf = jnp.where(
+        da > 0, erfc(da) - erfc(db), jnp.where(db < 0, erfc(-db) - erfc(-da), erf(db) - erf(da))
+    )
+    tail = jnp.exp(-(da**2)) * erfcx(wa + c / wa) - jnp.exp(-(db**2)) * erfcx(wb + c / wb)
+    return 0.25 * jnp.sqrt(jnp.pi) * (derf + tail)
+
+
+def _bins_rhs(u, z, args):
+    p, g, s_eq, gref, sol, q_edges, rho = args
+    T, th, x, _, _, A = _rates(u, sol.evaluate(u)[0], p, g, s_eq)
+    w = jnp.sqrt(q_edges * th.kappa)
+    dG = A * 2.0 * jnp.sqrt(T) / (T * th.kappa) ** 2.5 * _w_integral(w[:-1], w[1:], 0.5 * x)
+    c_n = G_N * 45.0 / (4.0 * jnp.pi**4 * gref)
+    return th.dtdu * c_n * rho * dG / p.Y_sc
+
+
+# --- the solve --------------------------------------------------------------------------------------
+def _controller(settings, n):
+    """PID control; the first of the n components (ln Y_S) gets atol_log, the scaled yields atol."""
+    atol = jnp.full(n, settings.atol).at[0].set(settings.atol_log)
+    return diffrax.PIDController(rtol=settings.rtol, atol=atol, pcoeff=0.3, icoeff=0.4)
+
+
+def _stiff_solver(settings):
+    """Kvaerno5 with a chord Newton whose tolerances sit above the round-off of the stiff ln Y_S
+    equation: its right-hand side has an absolute noise ~1e-16 × (rate/H) ~ 1e-9, which the root
+    finder cannot resolve; tighter settings make it report divergence and reject steps."""
+    return diffrax.Kvaerno5(root_finder=diffrax.VeryChord(rtol=settings.newton_rtol, atol=settings.newton_atol))
+
+
+def _solve_point(m_S, lam, y, m_N, g, s_equilibrium, spectrum, settings):
+    gamma_s = hp.gamma_s_to_nn(m_S, y, m_N)
+    gamma_hss = hp.gamma_h_to_ss(m_S, lam)
+    T_start = 100.0 * jnp.maximum(m_S, hp.T_EW)
+    T_end = _end_temperature(m_S, gamma_s, g)
+    u_end = jnp.log(T_start / T_end)
+    th0 = _thermo(T_start, g)
+    Y_eq0 = _y_eq(m_S / T_start, T_start, th0.s)
+    h0 = th0.H / T_start**2
+    g_s0 = th0.s / (2.0 * jnp.pi**2 / 45.0 * T_start**3)
+    Y_tail = 45.0 * lam**2 / (8.0 * jnp.pi**7 * g_s0 * h0 * T_start)
+    Y_0 = Y_tail * Y_eq0 / (Y_tail + Y_eq0)
+    Y_sc = Y_eq0 if s_equilibrium else Y_0  # scale of the yields in the solver
+    sv, u_tab = _sigma_v_tables(m_S, lam, T_start, jnp.maximum(T_end, m_S / 1500.0), settings.n_table)
+    p = _Params(m_S, lam, gamma_s, gamma_hss, T_start, Y_sc, sv, u_tab)
+    gref = g_ref(g)
+    z0 = jnp.zeros(4) * Y_sc  # W = ln(Y_S/Y_sc) = 0: Y_S(T_start) = Y_0 = Y_sc
+    sol = diffrax.diffeqsolve(
+        diffrax.ODETerm(_stiff_rhs),
+        _stiff_solver(settings),
+        0.0,
+        u_end,
+        1e-3,
+        z0,
+        args=(p, g, s_equilibrium, gref),
+        saveat=diffrax.SaveAt(t1=True, dense=spectrum),
+        stepsize_controller=_controller(settings, 4),
+        max_steps=settings.max_steps,
+        throw=False,
+    )
+    W, Y_N, M1, M2 = sol.ys[-1] * jnp.array([1.0, Y_sc, Y_sc, Y_sc])
+    Y_S = 0.0 if s_equilibrium else Y_sc * jnp.exp(W)
+    c_n = G_N * 45.0 / (4.0 * jnp.pi**4 * gref)
+    q_edges = jnp.asarray(settings.q_edges)
+    q = jnp.sqrt(q_edges[:-1] * q_edges[1:])
+    w32 = (q_edges[1:] ** 2.5 - q_edges[:-1] ** 2.5) / 2.5  # ∫_bin q^{3/2} dq
+    rho = (q_edges[1:] ** 3 - q_edges[:-1] ** 3) / 3.0 / w32  # ∫_bin q² dq / ∫_bin q^{3/2} dq
+    if spectrum:
+        bins = diffrax.diffeqsolve(
+            diffrax.ODETerm(_bins_rhs),
+            diffrax.Tsit5(),
+            0.0,
+            u_end,
+            1e-3,
+            jnp.zeros(q.shape),
+            args=(p, g, s_equilibrium, gref, sol, q_edges, rho),
+            saveat=diffrax.SaveAt(t1=True),
+            stepsize_controller=diffrax.PIDController(rtol=settings.rtol, atol=settings.atol),
+            max_steps=settings.max_steps,
+            throw=False,
+        )
+        f = bins.ys[-1] * Y_sc / (c_n * rho * w32)
+    else:
+        f = jnp.zeros(q.shape)
+    ok = sol.result == diffrax.RESULTS.successful
+    if spectrum:
+        ok = ok & (bins.result == diffrax.RESULTS.successful)
+    nan = jnp.nan
+    return FreezeInResult(
+        Y_N=jnp.where(ok, Y_N, nan),
+        Y_S=jnp.where(ok, Y_S, nan),
+        omega_h2=jnp.where(ok, omega_h2(Y_N + 2.0 * Y_S, m_N), nan),
+        mean_q=jnp.where(ok, M1 / Y_N, nan),
+        mean_q2=jnp.where(ok, M2 / Y_N, nan),
+        q=q,
+        f=jnp.where(ok, f, nan),
+        T_end=T_end,
+    )
+
+
+@functools.partial(jax.jit, static_argnames=("g", "s_equilibrium", "spectrum", "settings"))
+def _solve(m_S, lam, y, m_N, g, s_equilibrium, spectrum, settings):
+    point = functools.partial(
+        _solve_point, g=g, s_equilibrium=s_equilibrium, spectrum=spectrum, settings=settings
+    )
+    return jnp.vectorize(point, signature="(),(),(),()->(),(),(),(),(),(n),(n),()")(m_S, lam, y, m_N)
+
+
+def solve_freeze_in(m_S, lam, y, m_N, *, g=None, s_equilibrium=False, spectrum=True, settings=DEFAULT_SETTINGS):
+    """Solve the Boltzmann equations of the module docstring for S and N; returns a FreezeInResult.
+
+    m_S (GeV, > 2 m_N), lam (portal λ of 2λ Φ†Φ S², ≥ 0), y (Yukawa of (y/2) S N̄ᶜN, ≥ 0), m_N (GeV)
+    broadcast against each other (vmapped). g: None for the SM g*(T), g*s(T) of Saikawa–Shirai, or a
+    constant g* = g*s (e.g. 106.75). s_equilibrium: hold S at Y_eq (the Hall et al. freeze-in-from-
+    decay setting) instead of solving for it. spectrum: also compute the binned f_N(q) (the yields
+    and moments do not need it). A failed solve gives NaN, never a silent number.
+    """
+    where = "solve_freeze_in"
+    require(where, "positive", "(GeV)", m_S=m_S, m_N=m_N)
+    require(where, "nonnegative", "", lam=lam, y=y)
+    if is_concrete(m_S) and is_concrete(m_N) and np.any(np.asarray(m_S) <= 2.0 * np.asarray(m_N)):
+        raise ValueError(f"{where}: m_S must exceed 2 m_N (S -> NN open), got m_S = {m_S!r}, m_N = {m_N!r} GeV")
+    if g is not None and not (isinstance(g, (int, float)) and g > 0):
+        raise ValueError(f"{where}: g must be None or a positive number, got {g!r}")
+    args = (jnp.asarray(v, dtype=float) for v in (m_S, lam, y, m_N))
+    return _solve(*args, None if g is None else float(g), bool(s_equilibrium), bool(spectrum), settings)
