@@ -1,6 +1,8 @@
-"""Cosmology: the Standard Model thermal history (g*(T), g*s(T), s, rho, H, t(T)); freeze-in of
-keV sterile-neutrino dark matter from scalar decay follows (issue 4, seed 003)."""
+"""Cosmology (seed 003): the Standard Model thermal history (thermal), the Higgs-portal rates of the
+singlet S (higgs_portal), the Boltzmann equations of S and of keV sterile neutrinos N from S -> NN
+(freeze_in: Y_N, Omega_N h^2, f_N(q)) and their analytic templates (templates)."""
 
+from jaxbsm.cosmology.freeze_in import FreezeInResult, FreezeInSettings, omega_h2, q_today, solve_freeze_in
 from jaxbsm.cosmology.thermal import (
     G_SM_FREE,
     HBAR_GEV_S,
@@ -17,6 +19,11 @@ from jaxbsm.cosmology.thermal import (
 )
 
 __all__ = [
+    "FreezeInResult",
+    "FreezeInSettings",
+    "omega_h2",
+    "q_today",
+    "solve_freeze_in",
     "G_SM_FREE",
     "HBAR_GEV_S",
     "dln_g_rho_dlnT",

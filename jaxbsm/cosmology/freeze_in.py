@@ -51,14 +51,19 @@ controller; the bins, which do not feed back, by Tsit5 along the first solution'
 Gradients: diffrax's RecursiveCheckpointAdjoint, i.e. reverse mode through the solver steps with
 checkpointing (the discretise-then-optimise adjoint; a backsolve adjoint is unstable for the stiff
 freeze-out). The ⟨σv⟩ of each phase is tabulated on ``n_table`` temperatures per parameter point
-and interpolated by a natural cubic spline in u (``higgs_portal`` evaluates one ⟨σv⟩ in ~0.25 ms).
+from T_start to T_end and interpolated by a natural cubic spline in u (``higgs_portal`` evaluates one
+⟨σv⟩ in ~0.25 ms; ``_sigma_v_tables``).
 
 Initial and final temperature. T_start = 100 max(m_S, T_EW). Production above T_start (SS ↔ ΦΦ,
 whose yield grows like 1/T down to T_EW) is added as the exact massless-limit tail
 Y_tail = 45λ²/(8π⁷ g_s h₀ T_start) (h₀ = H/T²; n_eq²⟨σv⟩ = λ²T⁴/(4π⁵)), i.e. the reheating
 temperature is assumed ≫ T_start; Y_S(T_start) = Y_tail Y_eq/(Y_tail + Y_eq) (S in equilibrium if
-the tail exceeds it). The solve ends at T_end = min(m_S/40, T(Γ_S = 40H)), where production has
-stopped and e^{−Γ_S t} < e^{−20}; ``FreezeInResult.Y_S`` reports what S is left.
+the tail exceeds it). The solve ends when production is over and S has decayed,
+T_end = max(20 keV, min(m_S/40, T with Γ_S = 40H)) (e^{−Γ_S t} = e^{−20}). A stable or long-lived S
+(y → 0) is followed down to 20 keV, the bottom of the g* table: a frozen-out S keeps annihilating
+(for s-wave the depletion after x falls only like 1/x, so stopping at x = 40 would overstate Y_S by
+~40%); below 20 keV, where g* is constant, s⟨σv⟩/H ∝ T integrates in closed form,
+1/Y_∞ = 1/Y_end + s⟨σv⟩(dt/du) at T_end (for T_end above 20 keV the remaining S is ~e^{−20} anyway). ``FreezeInResult.Y_S`` reports what S is left undecayed.
 
 Units: GeV (m_N too); Ω_N h² = m_N Y_N s₀/(ρ_c/h²) with s₀ from the table's g_s today and
 T₀ = 2.7255 K (Fixsen 2009), ρ_c/h² = 1.05368e-5 GeV cm⁻³ (PDG 2024).
@@ -109,6 +114,7 @@ _G_S_TOP = float(gstar_table()[2][-1])
 _T_TABLE_MIN = float(gstar_table()[0][0])
 _S0_CM3 = 2.0 * np.pi**2 / 45.0 * _G_S_TODAY * (T_CMB / _HBARC_GEV_CM) ** 3
 _MH = M_H.value
+_T_FLOOR = 2.0 * _T_TABLE_MIN  # 20 keV: g* constant below, annihilation tail added analytically
 _X_END = 40.0  # production over: e^{-40} Boltzmann suppression
 _DECAY_END = 40.0  # Γ_S/H at the end: e^{-Γt} = e^{-20}
 
@@ -130,7 +136,7 @@ class FreezeInSettings:
     atol_log: float = 1e-8
     newton_rtol: float = 1e-3
     newton_atol: float = 1e-6
-    n_table: int = 96
+    n_table: int = 128
     max_steps: int = 4096
 
     @property
@@ -148,7 +154,10 @@ class FreezeInResult(NamedTuple):
     Y_N, Y_S: yields n/s (Y_S: S not yet decayed at T_end); omega_h2: Ω_N h² with S → NN complete
     (2 Y_S added); mean_q, mean_q2: ⟨q⟩ and ⟨q²⟩ of N in comoving q (module docstring); q: bin
     centres (geometric); f: bin averages of the occupation f_N(q) per helicity (zeros if the
-    spectrum was not requested); T_end (GeV).
+    spectrum was not requested); T_end (GeV); occupancy: Y_N over the yield of a thermal
+    (Fermi–Dirac) N, 135ζ(3)g_N/(8π⁴g_ref): the equations assume f_N ≪ 1 (no Pauli blocking, no
+    NN → S), so results with occupancy ≳ 0.1 are outside their validity (such points overclose the
+    universe by orders of magnitude for keV N).
     """
 
     Y_N: jax.Array
@@ -159,6 +168,7 @@ class FreezeInResult(NamedTuple):
     q: jax.Array
     f: jax.Array
     T_end: jax.Array
+    occupancy: jax.Array
 
 
 def g_ref(g=None) -> float:
@@ -218,20 +228,31 @@ class _Params(NamedTuple):
 
 
 def _sigma_v_tables(m_S, lam, T_start, T_low, n):
+    """Natural cubic splines in u of ⟨σv⟩ (1 + T²/m_S²) for the two phases, on n nodes from T_start to
+    T_low. The factor makes both ends flat (⟨σv⟩ ∝ 1/T² at T ≫ m_S, constant at T ≪ m_S), where the
+    natural end condition is then harmless: the interpolation error is ≤ 1e-4 of the total ⟨σv⟩
+    (including the on-shell part) for n = 128 (tests)."""
     u = jnp.linspace(0.0, jnp.log(T_start / T_low), n)
     T = T_start * jnp.exp(-u)
     sym = hp._sigma_v_thermal(T, m_S, lam, "symmetric", False)
     brk = hp._sigma_v_thermal(T, m_S, lam, "broken", True)
-    return interpax.Interpolator1D(u, jnp.stack([sym, brk], axis=-1), method="cubic2"), u[-1]
+    weight = 1.0 + (T / m_S) ** 2
+    return interpax.Interpolator1D(u, jnp.stack([sym, brk], axis=-1) * weight[:, None], method="cubic2"), u[-1]
+
+
+def _sigma_v(u, p):
+    """(⟨σv⟩_ΦΦ, ⟨σv⟩_broken − on-shell) at u from the tables (constant beyond their ends)."""
+    T = p.T_start * jnp.exp(-u)
+    return p.sv(jnp.clip(u, 0.0, p.u_tab)) / (1.0 + (T / p.m_S) ** 2)[..., None]
 
 
 def _end_temperature(m_S, gamma_s, g):
-    """T_end = min(m_S/40, T with Γ_S = 40 H) (fixed-point iteration in g_rho(T))."""
-    T = jnp.sqrt(gamma_s / (_DECAY_END * 1.66 * 10.0 / M_PLANCK.value)) + 1e-300
+    """T_end = max(20 keV, min(m_S/40, T with Γ_S = 40 H)) (fixed-point iteration in g_rho(T))."""
+    T = jnp.full_like(m_S, 1.0)
     for _ in range(4):
-        h0 = _thermo(jnp.clip(T, _T_TABLE_MIN, None), g).H / jnp.clip(T, _T_TABLE_MIN, None) ** 2
-        T = jnp.sqrt(gamma_s / (_DECAY_END * h0))
-    return jnp.clip(jnp.minimum(m_S / _X_END, T), 2.0 * _T_TABLE_MIN, None)
+        T_c = jnp.clip(T, _T_TABLE_MIN, None)
+        T = jnp.sqrt(gamma_s / (_DECAY_END * _thermo(T_c, g).H / T_c**2))
+    return jnp.clip(jnp.minimum(m_S / _X_END, T), _T_FLOOR, None)
 
 
 # --- right-hand sides -------------------------------------------------------------------------------
@@ -245,25 +266,27 @@ def _rates(u, W, p: _Params, g, s_equilibrium):
     T = p.T_start * jnp.exp(-u)
     th = _thermo(T, g)
     x = p.m_S / T
-    Y_eq = _y_eq(x, T, th.s)
     if s_equilibrium:
-        Y_S, dW = Y_eq, jnp.zeros_like(Y_eq)
+        Y_S = _y_eq(x, T, th.s)
+        dW = jnp.zeros_like(Y_S)
     else:
-        Y_S = p.Y_sc * jnp.exp(W)
+        # in logarithms: late on, Y_S and Y_eq underflow while Y_eq²/Y_S (inverse annihilation
+        # balancing the decays) stays finite
+        ln_Y = jnp.log(p.Y_sc) + W
+        Y_S = jnp.exp(ln_Y)
+        ln_Y_eq = jnp.log(p.m_S**2 * T * k2e(x) / (2.0 * jnp.pi**2 * th.s)) - x
         w_b = hp.broken_fraction(T)
-        sv_sym, sv_brk = p.sv(jnp.clip(u, 0.0, p.u_tab)).T
+        sv_sym, sv_brk = _sigma_v(u, p).T
         sv = (1.0 - w_b) * sv_sym + w_b * sv_brk
-        # h <-> SS: 2γ_D/s (1 - Y_S²/Y_eq²) with γ_D/n_eq² combined analytically (no overflow)
+        # h <-> SS: 2γ_D/s (1 − Y_S²/Y_eq²), γ_D = n_h,eq Γ(h → SS) K₁/K₂ (higgs_portal), in logarithms
         y_h = _MH / T
-        n_k1 = _MH**2 * T * k1e(y_h) * jnp.exp(-y_h) / (2.0 * jnp.pi**2)
-        gam_d = w_b * n_k1 * p.gamma_hss
-        gam_over_neq2 = (
-            w_b * p.gamma_hss * 2.0 * jnp.pi**2 * _MH**2 * k1e(y_h)
-            * jnp.exp(-jnp.maximum(_MH - 2.0 * p.m_S, 0.0) / T) / (p.m_S**4 * T * k2e(x) ** 2)
-        )
+        has_h = p.gamma_hss > 0.0
+        ln_gam = jnp.log(jnp.where(has_h, w_b * p.gamma_hss, 1.0) * _MH**2 * T * k1e(y_h) / (2.0 * jnp.pi**2)) - y_h
+        ln_gam_s = ln_gam - jnp.log(th.s)
+        h_term = jnp.where(has_h, 2.0 * (jnp.exp(ln_gam_s - ln_Y) - jnp.exp(ln_gam_s + ln_Y - 2.0 * ln_Y_eq)), 0.0)
         dW = (
-            -th.s * sv * (Y_S - Y_eq * (Y_eq / Y_S))
-            + 2.0 * (gam_d / (th.s * Y_S) - gam_over_neq2 * th.s * Y_S)
+            -th.s * sv * (Y_S - jnp.exp(2.0 * ln_Y_eq - ln_Y))
+            + h_term
             - p.gamma_s * (k1e(x) / k2e(x))
         )
     A = 4.0 * jnp.pi**2 * p.gamma_s * th.s * Y_S / (G_N * p.m_S * k2e(x))
@@ -327,7 +350,7 @@ def _solve_point(m_S, lam, y, m_N, g, s_equilibrium, spectrum, settings):
     Y_tail = 45.0 * lam**2 / (8.0 * jnp.pi**7 * g_s0 * h0 * T_start)
     Y_0 = Y_tail * Y_eq0 / (Y_tail + Y_eq0)
     Y_sc = Y_eq0 if s_equilibrium else Y_0  # scale of the yields in the solver
-    sv, u_tab = _sigma_v_tables(m_S, lam, T_start, jnp.maximum(T_end, m_S / 1500.0), settings.n_table)
+    sv, u_tab = _sigma_v_tables(m_S, lam, T_start, T_end, settings.n_table)
     p = _Params(m_S, lam, gamma_s, gamma_hss, T_start, Y_sc, sv, u_tab)
     gref = g_ref(g)
     z0 = jnp.zeros(4) * Y_sc  # W = ln(Y_S/Y_sc) = 0: Y_S(T_start) = Y_0 = Y_sc
@@ -345,7 +368,15 @@ def _solve_point(m_S, lam, y, m_N, g, s_equilibrium, spectrum, settings):
         throw=False,
     )
     W, Y_N, M1, M2 = sol.ys[-1] * jnp.array([1.0, Y_sc, Y_sc, Y_sc])
-    Y_S = 0.0 if s_equilibrium else Y_sc * jnp.exp(W)
+    if s_equilibrium:
+        Y_S = 0.0
+    else:
+        # annihilations below T_end at constant g and ⟨σv⟩: dY/du = −k Y² with k = s⟨σv⟩ dt/du ∝ T,
+        # so ∫_{u_end}^∞ k du = k(u_end) and 1/Y_∞ = 1/Y_end + k(u_end)
+        Y_end = Y_sc * jnp.exp(W)
+        th = _thermo(T_end, g)
+        k_end = th.s * _sigma_v(u_tab, p)[1] * th.dtdu
+        Y_S = Y_end / (1.0 + k_end * Y_end)
     c_n = G_N * 45.0 / (4.0 * jnp.pi**4 * gref)
     q_edges = jnp.asarray(settings.q_edges)
     q = jnp.sqrt(q_edges[:-1] * q_edges[1:])
@@ -381,6 +412,7 @@ def _solve_point(m_S, lam, y, m_N, g, s_equilibrium, spectrum, settings):
         q=q,
         f=jnp.where(ok, f, nan),
         T_end=T_end,
+        occupancy=Y_N / (135.0 * 1.2020569031595942 * G_N / (8.0 * jnp.pi**4 * gref)),
     )
 
 
@@ -389,7 +421,7 @@ def _solve(m_S, lam, y, m_N, g, s_equilibrium, spectrum, settings):
     point = functools.partial(
         _solve_point, g=g, s_equilibrium=s_equilibrium, spectrum=spectrum, settings=settings
     )
-    return jnp.vectorize(point, signature="(),(),(),()->(),(),(),(),(),(n),(n),()")(m_S, lam, y, m_N)
+    return jnp.vectorize(point, signature="(),(),(),()->(),(),(),(),(),(n),(n),(),()")(m_S, lam, y, m_N)
 
 
 def solve_freeze_in(m_S, lam, y, m_N, *, g=None, s_equilibrium=False, spectrum=True, settings=DEFAULT_SETTINGS):

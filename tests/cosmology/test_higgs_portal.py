@@ -303,3 +303,13 @@ def test_no_nan_over_the_seed_plane():
                 rates = _rates(T, m_S, lam)
                 assert np.isfinite(float(value)) and all(np.isfinite([float(g) for g in grad]))
                 assert np.isfinite(float(rates.decay)) and float(rates.decay) >= 0.0
+
+
+def test_subtracted_sigma_v_finite_far_below_threshold_of_pole():
+    # m_S > m_h/2: the on-shell part is zero; its Boltzmann factor e^{-(m_h - 2m_S)/T} must not
+    # overflow into 0 x inf = NaN at x = m_S/T = 1e4 (regression)
+    T = jnp.array([0.01, 1.0])
+    sub = hp.sigma_v_thermal(T, 100.0, 1e-5, "broken", subtract_on_shell=True)
+    full = hp.sigma_v_thermal(T, 100.0, 1e-5, "broken", subtract_on_shell=False)
+    np.testing.assert_array_equal(np.asarray(sub), np.asarray(full))
+    assert np.all(np.isfinite(np.asarray(sub)))
