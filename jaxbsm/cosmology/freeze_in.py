@@ -281,9 +281,9 @@ def _rates(u, W, p: _Params, g, s_equilibrium):
         # h <-> SS: 2γ_D/s (1 − Y_S²/Y_eq²), γ_D = n_h,eq Γ(h → SS) K₁/K₂ (higgs_portal), in logarithms
         y_h = _MH / T
         has_h = p.gamma_hss > 0.0
-        ln_gam = jnp.log(jnp.where(has_h, w_b * p.gamma_hss, 1.0) * _MH**2 * T * k1e(y_h) / (2.0 * jnp.pi**2)) - y_h
-        ln_gam_s = ln_gam - jnp.log(th.s)
-        h_term = jnp.where(has_h, 2.0 * (jnp.exp(ln_gam_s - ln_Y) - jnp.exp(ln_gam_s + ln_Y - 2.0 * ln_Y_eq)), 0.0)
+        ln_gam = jnp.log(jnp.where(has_h, p.gamma_hss, 1.0) * _MH**2 * T * k1e(y_h) / (2.0 * jnp.pi**2)) - y_h
+        ln_gam_s = jnp.where(has_h, ln_gam - jnp.log(th.s), -jnp.inf)  # −inf: no h term, no overflow
+        h_term = 2.0 * w_b * (jnp.exp(ln_gam_s - ln_Y) - jnp.exp(ln_gam_s + ln_Y - 2.0 * ln_Y_eq))
         dW = (
             -th.s * sv * (Y_S - jnp.exp(2.0 * ln_Y_eq - ln_Y))
             + h_term

@@ -159,3 +159,53 @@ def test_resonance_dip():
     i = int(np.argmin(omega_s))
     assert 60.0 <= float(m[i]) <= 62.0  # just below m_h/2 = 62.6 GeV: thermal motion reaches the pole
     assert omega_s[0] / omega_s[i] > 100 and omega_s[-1] / omega_s[i] > 100
+
+
+# --- acceptance 4: gradients against finite differences; finite everywhere on the seed's plane --------
+GRAD_POINTS = np.array(
+    [
+        [np.log(1e-8), np.log(1e-9), 100.0],  # freeze-in (S never equilibrates)
+        [np.log(1e-5), np.log(1e-10), 100.0],  # freeze-out, then late decay
+        [np.log(1e-9), np.log(3e-9), 50.0],  # m_S < m_h/2: h -> SS dominates
+    ]
+)
+# the seed's plane (KMT 2016, Fig. 4-6): lambda 1e-12..1e-4, y 1e-10..1e-6, m_S 20 GeV..1 TeV
+PLANE = np.array(
+    [[np.log(lam), np.log(y), m] for lam in (1e-12, 1e-8, 1e-4) for y in (1e-10, 1e-8, 1e-6) for m in (20.0, 62.0, 1000.0)]
+)
+
+
+def log_omega_and_mean_q(p):
+    r = fi.solve_freeze_in(p[..., 2], jnp.exp(p[..., 0]), jnp.exp(p[..., 1]), M_N, spectrum=False)
+    return jnp.stack([jnp.log(r.omega_h2), r.mean_q], axis=-1)
+
+
+@pytest.fixture(scope="module")
+def jacobians():
+    """d(log Omega h^2, <q>)/d(log lambda, log y, m_S) by reverse mode (diffrax's checkpointed
+    adjoint) at the three test points and over the plane, in one compiled batch."""
+    pts = jnp.asarray(np.concatenate([GRAD_POINTS, PLANE]))
+    return np.asarray(jax.jit(jax.vmap(jax.jacrev(log_omega_and_mean_q)))(pts))
+
+
+def test_gradients_match_finite_differences(jacobians):
+    steps = np.array([1e-3, 1e-3, 1e-3 * 100.0])
+    shifted = []
+    for p in GRAD_POINTS:
+        for k in range(3):
+            for sign in (1, -1):
+                q = p.copy()
+                q[k] += sign * steps[k]
+                shifted.append(q)
+    vals = np.asarray(jax.jit(log_omega_and_mean_q)(jnp.asarray(np.array(shifted))))
+    fd = (vals[0::2] - vals[1::2]).reshape(len(GRAD_POINTS), 3, 2) / (2 * steps[None, :, None])
+    ad = jacobians[: len(GRAD_POINTS)].transpose(0, 2, 1)  # (point, parameter, observable)
+    scale = np.abs(ad).max(axis=1, keepdims=True)  # per point and observable
+    np.testing.assert_allclose(ad, fd, rtol=0, atol=1e-4 * scale.max())
+    np.testing.assert_allclose(ad, fd, rtol=1e-4, atol=1e-4 * scale)
+
+
+def test_no_nan_over_the_seed_plane(jacobians):
+    vals = np.asarray(jax.jit(log_omega_and_mean_q)(jnp.asarray(PLANE)))
+    assert np.all(np.isfinite(vals))
+    assert np.all(np.isfinite(jacobians[len(GRAD_POINTS):]))
