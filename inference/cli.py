@@ -31,7 +31,7 @@ def load_likelihood(config: FitConfig):
     """The likelihood of ``config``: its model bound to its datasets."""
     from likelihoods.likelihood import build_likelihood
 
-    return build_likelihood(config.model, list(config.datasets))
+    return build_likelihood(config.model, list(config.datasets), fixed=config.fixed)
 
 
 def _cmd_fit(args) -> None:
@@ -57,7 +57,7 @@ def _cmd_fit(args) -> None:
     write_results(out, idata, config, best, force=True, labels=labels)
 
     print()
-    print(summary_table(idata)[SUMMARY_COLUMNS].to_string())
+    print(summary_table(idata)[SUMMARY_COLUMNS].to_string(float_format=lambda v: f"{v:.4g}"))
     d = diagnostics(idata)
     print(
         f"divergences: {d['divergences']}   non-finite log L draws: {d['nonfinite_log_likelihood']}   "

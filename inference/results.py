@@ -27,7 +27,7 @@ class OutputExistsError(FileExistsError):
 
 def summary_table(idata: az.InferenceData, bestfit: BestFit | None = None) -> pd.DataFrame:
     """Per free parameter: mean, sd, 68% HDI, MCSE, bulk/tail ESS, R-hat (+ best fit and its error)."""
-    table = az.summary(idata, var_names=list(idata.posterior.data_vars), hdi_prob=HDI_PROB)
+    table = az.summary(idata, var_names=list(idata.posterior.data_vars), hdi_prob=HDI_PROB, round_to="none")
     return table.join(bestfit.to_frame()) if bestfit is not None else table
 
 

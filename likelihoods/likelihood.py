@@ -97,9 +97,14 @@ class Likelihood:
         return list(self.references)
 
 
-def build_likelihood(model: str | Model, datasets: Sequence[str]) -> Likelihood:
-    """Bind ``model`` (name or Model) to the named datasets (or dataset YAML paths)."""
+def build_likelihood(model: str | Model, datasets: Sequence[str], fixed: Mapping[str, float] | None = None) -> Likelihood:
+    """Bind ``model`` (name or Model) to the named datasets (or dataset YAML paths).
+
+    ``fixed``: the values a fit holds fixed; a model with ``bind`` is specialised to them first.
+    """
     model = get_model(model) if isinstance(model, str) else model
+    if fixed and model.bind is not None:
+        model = model.bind({k: float(v) for k, v in fixed.items()})
     if not datasets:
         raise ValueError("build_likelihood: at least one dataset is needed")
     loaded = [load_dataset(d) for d in datasets]

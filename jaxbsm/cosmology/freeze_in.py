@@ -94,6 +94,7 @@ __all__ = [
     "FreezeInSettings",
     "FreezeInResult",
     "solve_freeze_in",
+    "freeze_in_history",
     "omega_h2",
     "q_today",
     "g_ref",
@@ -337,7 +338,8 @@ def _stiff_solver(settings):
     return diffrax.Kvaerno5(root_finder=diffrax.VeryChord(rtol=settings.newton_rtol, atol=settings.newton_atol))
 
 
-def _solve_point(m_S, lam, y, m_N, g, s_equilibrium, spectrum, settings):
+def _stiff_solve(m_S, lam, y, m_N, g, s_equilibrium, settings, saveat):
+    """Set up the point and run the stiff solve: (solution, params, u_end, T_end)."""
     gamma_s = hp.gamma_s_to_nn(m_S, y, m_N)
     gamma_hss = hp.gamma_h_to_ss(m_S, lam)
     T_start = 100.0 * jnp.maximum(m_S, hp.T_EW)
@@ -350,9 +352,8 @@ def _solve_point(m_S, lam, y, m_N, g, s_equilibrium, spectrum, settings):
     Y_tail = 45.0 * lam**2 / (8.0 * jnp.pi**7 * g_s0 * h0 * T_start)
     Y_0 = Y_tail * Y_eq0 / (Y_tail + Y_eq0)
     Y_sc = Y_eq0 if s_equilibrium else Y_0  # scale of the yields in the solver
-    sv, u_tab = _sigma_v_tables(m_S, lam, T_start, T_end, settings.n_table)
+    sv, u_tab = _sigma_v_tables(m_S, lam, T_start, _T_FLOOR, settings.n_table)
     p = _Params(m_S, lam, gamma_s, gamma_hss, T_start, Y_sc, sv, u_tab)
-    gref = g_ref(g)
     z0 = jnp.zeros(4) * Y_sc  # W = ln(Y_S/Y_sc) = 0: Y_S(T_start) = Y_0 = Y_sc
     sol = diffrax.diffeqsolve(
         diffrax.ODETerm(_stiff_rhs),
@@ -361,12 +362,20 @@ def _solve_point(m_S, lam, y, m_N, g, s_equilibrium, spectrum, settings):
         u_end,
         1e-3,
         z0,
-        args=(p, g, s_equilibrium, gref),
-        saveat=diffrax.SaveAt(t1=True, dense=spectrum),
+        args=(p, g, s_equilibrium, g_ref(g)),
+        saveat=saveat(u_end),
         stepsize_controller=_controller(settings, 4),
         max_steps=settings.max_steps,
         throw=False,
     )
+    return sol, p, u_end, T_end
+
+
+def _solve_point(m_S, lam, y, m_N, g, s_equilibrium, spectrum, settings):
+    sol, p, u_end, T_end = _stiff_solve(
+        m_S, lam, y, m_N, g, s_equilibrium, settings, lambda u_end: diffrax.SaveAt(t1=True, dense=spectrum)
+    )
+    Y_sc, gref = p.Y_sc, g_ref(g)
     W, Y_N, M1, M2 = sol.ys[-1] * jnp.array([1.0, Y_sc, Y_sc, Y_sc])
     if s_equilibrium:
         Y_S = 0.0
@@ -375,7 +384,7 @@ def _solve_point(m_S, lam, y, m_N, g, s_equilibrium, spectrum, settings):
         # so ∫_{u_end}^∞ k du = k(u_end) and 1/Y_∞ = 1/Y_end + k(u_end)
         Y_end = Y_sc * jnp.exp(W)
         th = _thermo(T_end, g)
-        k_end = th.s * _sigma_v(u_tab, p)[1] * th.dtdu
+        k_end = th.s * _sigma_v(u_end, p)[1] * th.dtdu
         Y_S = Y_end / (1.0 + k_end * Y_end)
     c_n = G_N * 45.0 / (4.0 * jnp.pi**4 * gref)
     q_edges = jnp.asarray(settings.q_edges)
@@ -442,3 +451,19 @@ def solve_freeze_in(m_S, lam, y, m_N, *, g=None, s_equilibrium=False, spectrum=T
         raise ValueError(f"{where}: g must be None or a positive number, got {g!r}")
     args = (jnp.asarray(v, dtype=float) for v in (m_S, lam, y, m_N))
     return _solve(*args, None if g is None else float(g), bool(s_equilibrium), bool(spectrum), settings)
+
+
+def freeze_in_history(m_S, lam, y, m_N, *, n=200, g=None, settings=DEFAULT_SETTINGS):
+    """(T, Y_S, Y_N) at n temperatures from T_start = 100 max(m_S, T_EW) to T_end (module docstring),
+    for plots of the evolution; scalar inputs (GeV), S solved (not held in equilibrium)."""
+    require("freeze_in_history", "positive", "(GeV)", m_S=m_S, m_N=m_N)
+    require("freeze_in_history", "nonnegative", "", lam=lam, y=y)
+    return _history(*(jnp.asarray(v, dtype=float) for v in (m_S, lam, y, m_N)), int(n), g, settings)
+
+
+@functools.partial(jax.jit, static_argnames=("n", "g", "settings"))
+def _history(m_S, lam, y, m_N, n, g, settings):
+    sol, p, u_end, _ = _stiff_solve(
+        m_S, lam, y, m_N, g, False, settings, lambda u_end: diffrax.SaveAt(ts=jnp.linspace(0.0, u_end, n))
+    )
+    return p.T_start * jnp.exp(-sol.ts), p.Y_sc * jnp.exp(sol.ys[:, 0]), p.Y_sc * sol.ys[:, 1]
