@@ -152,7 +152,8 @@ def run(max_batch: int = BATCH_SIZES[-1], scipy_points: int = 8, min_time: float
 
 def summary(result: dict) -> str:
     tp = result["throughput"]
-    lines = [f"# freeze-in benchmark on {result['environment']['device']}", ""]
+    env = result["environment"]
+    lines = [f"## Freeze-in Boltzmann solve, {env['device']['kind']}, float64={env['float64']}", ""]
     lines.append(common.markdown_table(
         ["batch", "points/s (yields)", "compile s", "points/s (+ f_N)", "compile s", "gradients/s", "compile s"],
         [[a["batch"], f"{a['points_per_s']:.3g}", f"{a['compile_s']:.1f}", f"{b['points_per_s']:.3g}",

@@ -1,0 +1,22 @@
+"""Smoke test of benchmarks.freeze_in: batch size 1, one scipy point; checks the JSON written."""
+
+import json
+
+import pytest
+
+from benchmarks import common, freeze_in
+
+
+@pytest.mark.slow  # three compiles of the solve (value, spectrum, gradient): ~2.5 min
+def test_freeze_in_benchmark_writes_result(tmp_path):
+    result = freeze_in.run(max_batch=1, scipy_points=1, min_time=0.01)
+    path = common.write_json(result, tmp_path, f"freeze_in-{common.device_name()}.json")
+    saved = json.loads(path.read_text())
+    assert saved["environment"]["float64"] is True
+    for kind in ("yields", "with_spectrum", "gradient"):
+        rows = saved["throughput"][kind]
+        assert [r["batch"] for r in rows] == [1]
+        assert rows[0]["points_per_s"] > 0
+    assert abs(saved["scipy"]["points"][0]["rel_diff"]) < 1e-3  # same equations, two solvers
+    assert saved["ratio_best_batch_vs_scipy"] > 0
+    assert "| batch |" in freeze_in.summary(saved)

@@ -1,0 +1,43 @@
+"""The scalar-decay model, the planck-dm dataset and the grid binding used by fits at fixed masses."""
+
+import jax
+import jax.numpy as jnp
+import numpy as np
+import pytest
+
+from jaxbsm.cosmology import freeze_in as fi
+from jaxbsm.cosmology import models
+from jaxbsm.model import get_model
+from likelihoods import build_likelihood
+
+
+def test_model_and_dataset_wiring():
+    model = get_model("scalar-decay")
+    assert model.parameter_names == ("lam", "y", "m_S", "m_N")
+    lk = build_likelihood(model, ["planck-dm"])  # unbound: the full solve at the defaults
+    assert lk.observables == ("Omega_N_h2",)
+    assert any("1807.06209" in ref for ref in lk.bibtex())
+    with pytest.raises(ValueError, match="m_N"):
+        model.bind({"m_S": 100.0, "m_N": 0.1})  # outside [1, 100] keV
+
+
+def test_binding_needs_both_masses_fixed():
+    model = get_model("scalar-decay")
+    assert model.bind({"m_S": 100.0}) is model
+    assert model.bind({"m_S": 100.0, "m_N": 10.0, "y": 1e-8}) is model
+
+
+@pytest.mark.slow  # builds the 49 x 17 grid (~70 s)
+def test_grid_matches_the_solver():
+    omega, mean_q = models.omega_grid(100.0, 10.0)
+    rng = np.random.default_rng(1)
+    la = rng.uniform(np.log(1e-12), np.log(1e-4), 40)
+    ly = rng.uniform(np.log(1e-10), np.log(1e-6), 40)
+    r = fi.solve_freeze_in(100.0, jnp.exp(la), jnp.exp(ly), 1e-5, spectrum=False)
+    err_omega = np.exp(np.asarray(omega(jnp.asarray(la), jnp.asarray(ly)))) / np.asarray(r.omega_h2) - 1
+    err_q = np.exp(np.asarray(mean_q(jnp.asarray(la), jnp.asarray(ly)))) / np.asarray(r.mean_q) - 1
+    assert np.abs(err_omega).max() < 2e-3  # module docstring: four times below Planck's 0.8%
+    assert np.abs(err_q).max() < 2e-3
+    bound = get_model("scalar-decay").bind({"m_S": 100.0, "m_N": 10.0})
+    g = jax.grad(lambda x: jnp.log(bound.predict({"lam": jnp.exp(x), "y": 1e-8})["Omega_N_h2"]))(np.log(1.3e-8))
+    assert float(g) == pytest.approx(2.0, rel=1e-3)  # freeze-in: Omega ~ lambda^2
