@@ -14,8 +14,9 @@ decays NN → S). With Y = n/s and the variable u = ln(T_start/T), dt/du = (1 + 
     dY_S/dt = −s ⟨σv⟩ (Y_S² − Y_eq²) + (2γ_D/s)(1 − Y_S²/Y_eq²) − Γ_S (K₁/K₂)(x) Y_S,
     dY_N/dt = 2 Γ_S (K₁/K₂)(x) Y_S,              x = m_S/T, Γ_S = Γ(S → NN),
 
-with ⟨σv⟩ and γ_D (h → SS, m_S < m_h/2) from ``higgs_portal.production_rates`` (the on-shell part
-of the resonance moved into γ_D, so nothing is counted twice). K₁/K₂ is the thermal average of the
+with ⟨σv⟩ and γ_D (h → SS, m_S < m_h/2) as in ``higgs_portal.production_rates`` (the on-shell part
+of the resonance moved into γ_D, so nothing is counted twice; the phases weighted by
+``broken_fraction``), here evaluated in logarithms so that nothing overflows late on. K₁/K₂ is the thermal average of the
 time dilation m_S/E.
 
 Momentum distribution. A scalar of energy E and momentum P decaying isotropically into two massless
@@ -51,7 +52,7 @@ controller; the bins, which do not feed back, by Tsit5 along the first solution'
 Gradients: diffrax's RecursiveCheckpointAdjoint, i.e. reverse mode through the solver steps with
 checkpointing (the discretise-then-optimise adjoint; a backsolve adjoint is unstable for the stiff
 freeze-out). The ⟨σv⟩ of each phase is tabulated on ``n_table`` temperatures per parameter point
-from T_start to T_end and interpolated by a natural cubic spline in u (``higgs_portal`` evaluates one
+from T_start down to 20 keV and interpolated by a natural cubic spline in u (``higgs_portal`` evaluates one
 ⟨σv⟩ in ~0.25 ms; ``_sigma_v_tables``).
 
 Initial and final temperature. T_start = 100 max(m_S, T_EW). Production above T_start (SS ↔ ΦΦ,
@@ -82,10 +83,10 @@ import jax.numpy as jnp
 import numpy as np
 
 from jaxbsm.checks import is_concrete, require
-from jaxbsm.constants import M_H, M_PLANCK
+from jaxbsm.constants import HBAR_GEV_PS, M_H, SPEED_OF_LIGHT
 from jaxbsm.cosmology import higgs_portal as hp
 from jaxbsm.cosmology.bessel import k1e, k2e, kve
-from jaxbsm.cosmology.thermal import _dln_g, _ln_g, gstar_table
+from jaxbsm.cosmology.thermal import _dln_g, _hubble, _ln_g, entropy_density, gstar_table
 
 __all__ = [
     "G_N",
@@ -109,7 +110,7 @@ T_CMB = 2.7255 * 8.617333262e-14
 RHO_CRIT_H2 = 1.05368e-5
 """Critical density over h² (GeV cm⁻³), PDG 2024 (Astrophysical constants)."""
 
-_HBARC_GEV_CM = 1.97326980e-14
+_HBARC_GEV_CM = HBAR_GEV_PS.value * 1e-12 * SPEED_OF_LIGHT.value * 1e5  # ħc in GeV cm
 _G_S_TODAY = float(gstar_table()[2][0])
 _G_S_TOP = float(gstar_table()[2][-1])
 _T_TABLE_MIN = float(gstar_table()[0][0])
@@ -183,7 +184,7 @@ def q_today(q, g=None):
 
 
 def omega_h2(Y_N, m_N):
-    """Ω_N h² = m_N Y_N s₀/(ρ_c/h²), m_N in GeV; s₀ = 2907.6 cm⁻³ from g_s0 = 3.931 (table)."""
+    """Ω_N h² = m_N Y_N s₀/(ρ_c/h²), m_N in GeV; s₀ = 2907.4 cm⁻³ from g_s0 = 3.931 (table; PDG quotes 2891.2 for g_s0 = 3.909)."""
     return jnp.asarray(m_N) * jnp.asarray(Y_N) * (_S0_CM3 / RHO_CRIT_H2)
 
 
@@ -205,15 +206,14 @@ def _thermo(T, g):
         g_r = g_s = jnp.asarray(g, dtype=float)
         dlng_s = 0.0
         gr = g
-    s = 2.0 * jnp.pi**2 / 45.0 * g_s * T**3
-    H = jnp.sqrt(4.0 * jnp.pi**3 * g_r / 45.0) * T**2 / M_PLANCK.value
+    s = entropy_density(T, g_s)
+    H = _hubble(T, g_r)
     return _Thermo(s, H, (1.0 + dlng_s / 3.0) / H, (g_s / gr) ** (1.0 / 3.0))
 
 
-def _y_eq(x, T, s):
-    """Y_eq = n_eq/s of S (Maxwell–Boltzmann, one d.o.f.), n_eq = m² T K₂(x)/(2π²)."""
-    m = x * T
-    return m**2 * T * k2e(x) * jnp.exp(-x) / (2.0 * jnp.pi**2 * s)
+def _ln_y_eq(x, T, s):
+    """ln Y_eq, Y_eq = n_eq/s of S (Maxwell–Boltzmann, one d.o.f.), n_eq = m² T K₂(x)/(2π²)."""
+    return jnp.log((x * T) ** 2 * T * k2e(x) / (2.0 * jnp.pi**2 * s)) - x
 
 
 # --- the rate tables --------------------------------------------------------------------------------
@@ -232,7 +232,7 @@ def _sigma_v_tables(m_S, lam, T_start, T_low, n):
     """Natural cubic splines in u of ⟨σv⟩ (1 + T²/m_S²) for the two phases, on n nodes from T_start to
     T_low. The factor makes both ends flat (⟨σv⟩ ∝ 1/T² at T ≫ m_S, constant at T ≪ m_S), where the
     natural end condition is then harmless: the interpolation error is ≤ 1e-4 of the total ⟨σv⟩
-    (including the on-shell part) for n = 128 (tests)."""
+    (including the on-shell part) for n = 128 (test_freeze_in.py::test_rate_table_interpolation)."""
     u = jnp.linspace(0.0, jnp.log(T_start / T_low), n)
     T = T_start * jnp.exp(-u)
     sym = hp._sigma_v_thermal(T, m_S, lam, "symmetric", False)
@@ -268,14 +268,14 @@ def _rates(u, W, p: _Params, g, s_equilibrium):
     th = _thermo(T, g)
     x = p.m_S / T
     if s_equilibrium:
-        Y_S = _y_eq(x, T, th.s)
+        Y_S = jnp.exp(_ln_y_eq(x, T, th.s))
         dW = jnp.zeros_like(Y_S)
     else:
         # in logarithms: late on, Y_S and Y_eq underflow while Y_eq²/Y_S (inverse annihilation
         # balancing the decays) stays finite
         ln_Y = jnp.log(p.Y_sc) + W
         Y_S = jnp.exp(ln_Y)
-        ln_Y_eq = jnp.log(p.m_S**2 * T * k2e(x) / (2.0 * jnp.pi**2 * th.s)) - x
+        ln_Y_eq = _ln_y_eq(x, T, th.s)
         w_b = hp.broken_fraction(T)
         sv_sym, sv_brk = _sigma_v(u, p).T
         sv = (1.0 - w_b) * sv_sym + w_b * sv_brk
@@ -346,7 +346,7 @@ def _stiff_solve(m_S, lam, y, m_N, g, s_equilibrium, settings, saveat):
     T_end = _end_temperature(m_S, gamma_s, g)
     u_end = jnp.log(T_start / T_end)
     th0 = _thermo(T_start, g)
-    Y_eq0 = _y_eq(m_S / T_start, T_start, th0.s)
+    Y_eq0 = jnp.exp(_ln_y_eq(m_S / T_start, T_start, th0.s))
     h0 = th0.H / T_start**2
     g_s0 = th0.s / (2.0 * jnp.pi**2 / 45.0 * T_start**3)
     Y_tail = 45.0 * lam**2 / (8.0 * jnp.pi**7 * g_s0 * h0 * T_start)

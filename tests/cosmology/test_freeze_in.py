@@ -235,3 +235,22 @@ def test_no_nan_over_the_seed_plane(jacobians):
     n, n_plane = len(GRAD_POINTS), len(PLANE)
     assert np.all(np.isfinite(val[n : n + n_plane]))
     assert np.all(np.isfinite(jac[n : n + n_plane]))
+
+
+def test_rate_table_interpolation():
+    # the splined <sigma v> tables against direct Gondolo-Gelmini evaluation between the nodes, for
+    # m_S = 60 GeV where the resonance makes <sigma v>(T) steepest; relative to the total <sigma v>
+    # including the on-shell part (the rate that enters), over T_start .. 20 keV
+    m_S, lam = 60.0, 1e-3
+    T_start = 100 * hp.T_EW
+    sv, u_tab = fi._sigma_v_tables(jnp.asarray(m_S), jnp.asarray(lam), T_start, fi._T_FLOOR, fi.DEFAULT_SETTINGS.n_table)
+    p = fi._Params(m_S, lam, 0.0, 0.0, T_start, 1.0, sv, u_tab)
+    u = np.linspace(0.0, float(u_tab), 1001)[1:-1]
+    T = T_start * np.exp(-u)
+    w = np.asarray(hp.broken_fraction(T))
+    direct = np.stack(
+        [np.asarray(hp.sigma_v_thermal(T, m_S, lam, "symmetric")), np.asarray(hp.sigma_v_thermal(T, m_S, lam, "broken", True))], -1
+    )
+    total = (1 - w) * direct[:, 0] + w * np.asarray(hp.sigma_v_thermal(T, m_S, lam, "broken", False))
+    err = np.abs(np.asarray(fi._sigma_v(jnp.asarray(u), p)) - direct)
+    assert np.max(((1 - w) * err[:, 0] + w * err[:, 1]) / total) < 1e-4
