@@ -1,6 +1,9 @@
 """Cosmology (seed 003): the Standard Model thermal history (thermal), the Higgs-portal rates of the
 singlet S (higgs_portal), the Boltzmann equations of S and of keV sterile neutrinos N from S -> NN
-(freeze_in: Y_N, Omega_N h^2, f_N(q)) and their analytic templates (templates)."""
+(freeze_in: Y_N, Omega_N h^2, f_N(q)) and their analytic templates (templates); structure formation:
+background, recombination, non-cold species (ncdm), the linear Einstein-Boltzmann solver
+(linear_perturbations) and T^2(k) with the half-mode scale (transfer), closed-form WDM fits
+(wdm_fits) and the free-streaming length (free_streaming)."""
 
 from jaxbsm.cosmology.freeze_in import FreezeInResult, FreezeInSettings, omega_h2, q_today, solve_freeze_in
 from jaxbsm.cosmology.thermal import (

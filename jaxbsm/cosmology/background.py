@@ -104,14 +104,13 @@ def conformal_hubble_lcdm(a, cosmo: Cosmology, rho_dm_a2=None):
 def conformal_time_lcdm(a, cosmo: Cosmology, n: int = 4000) -> np.ndarray:
     """Conformal time tau(a) in Mpc of a Lambda-CDM background with cold dark matter (numpy).
 
-    tau = int_0^a da' / (a'^2 H) by the trapezoid rule in ln a from a = 1e-12 (where tau = a /
-    (H100 sqrt(omega_r)), the radiation-era value), with n nodes per decade... fine enough for the
-    1e-8 relative accuracy the triggers need.
+    tau = int_0^a da'/(a'^2 H): trapezoid rule in ln a on n nodes per unit of ln a from a = 1e-12,
+    where tau = a/(H100 sqrt(omega_r)) (radiation era). Used for the solver's switch times.
     """
     h2 = H100_PER_MPC**2
     a = np.asarray(a, dtype=float)
     a0 = 1e-12
-    lna = np.linspace(np.log(a0), 0.0, n * 12)
+    lna = np.linspace(np.log(a0), 0.0, int(n * -np.log(a0) / 10))
     aa = np.exp(lna)
     rad = (cosmo.omega_gamma + cosmo.omega_ur) * h2
     e = np.sqrt(rad + (cosmo.omega_b + cosmo.omega_dm) * h2 * aa + cosmo.omega_lambda * h2 * aa**4)

@@ -36,6 +36,13 @@ register_observable(
     "mean_q_N", r"$\langle q\rangle_N$", "", "mean comoving momentum p/T of N before g*s dilution (freeze_in docstring)"
 )
 
+register_observable(
+    "lambda_hm",
+    r"$\lambda_{\rm hm}$",
+    "Mpc/h",
+    "half-mode length 2 pi/k_hm with T^2(k_hm) = 1/2 at z = 0 (0 for cold dark matter; jaxbsm.cosmology.transfer)",
+)
+
 PARAMETERS = (
     Parameter("lam", "", 1e-12, 1e-4, 1e-8, r"$\lambda$", "Higgs-portal coupling of 2 lambda (Phi^dag Phi) S^2", "loguniform"),
     Parameter("y", "", 1e-10, 1e-6, 1e-8, r"$y$", "Yukawa coupling of (y/2) S Nbar^c N", "loguniform"),

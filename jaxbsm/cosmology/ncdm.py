@@ -117,3 +117,23 @@ def rho_a4(sp: NCDMSpecies, a):
 def pressure_a4(sp: NCDMSpecies, a):
     """8 pi G a^4 P(a) / 3 in 1/Mpc^2."""
     return density_norm(sp) * jnp.sum(sp.w * sp.q**2 / (3.0 * energy(sp, a)))
+
+
+def from_table(q_table, f_table, m_keV, t_ratio, omega, *, q_min: float, q_max: float, n_q: int = 24, T_cmb: float = 2.7255):
+    """Species from a tabulated f on increasing q_table (e.g. freeze_in's bin centres and averages).
+
+    ln f is interpolated by a cubic spline in ln q (interpax; d ln f/d ln q from the same spline),
+    so gradients flow from f_table. f ≤ 0 entries (empty bins) are floored at 1e-300 of max f;
+    [q_min, q_max] (concrete, inside the table) must hold the bulk of q³ f.
+    """
+    import interpax
+
+    q_table = jnp.asarray(q_table)
+    if not isinstance(q_table, jax.core.Tracer) and not (float(q_table[0]) <= q_min < q_max <= float(q_table[-1])):
+        raise ValueError(f"q range [{q_min}, {q_max}] must lie inside the table [{float(q_table[0])}, {float(q_table[-1])}]")
+    f_table = jnp.asarray(f_table)
+    ln_f = jnp.log(jnp.maximum(f_table, 1e-300 * jnp.max(f_table)))
+    spline = interpax.Interpolator1D(jnp.log(q_table), ln_f, method="cubic2")
+    return from_distribution(
+        lambda q: jnp.exp(spline(jnp.log(q))), m_keV, t_ratio, omega, q_min=q_min, q_max=q_max, n_q=n_q, T_cmb=T_cmb
+    )

@@ -202,7 +202,8 @@ def half_mode_k(k_h, T2, convention: str = "T2"):
 
     convention "T2": T²(k_hm) = 1/2 (seed 003, KMT 2016); "T": T(k_hm) = 1/2, i.e. T² = 1/4
     (Schneider et al. 2012, Murgia et al. 2017). Linear interpolation of T² in ln k between the two
-    grid points around the first crossing; +inf-free: returns k_h[-1] if T² never drops below.
+    grid points around the first crossing. Outside the grid it returns the grid's end: k_h[0] if T²
+    is already below the target there, k_h[-1] if it never drops below; choose the grid to bracket k_hm.
     """
     if convention not in ("T2", "T"):
         raise ValueError(f"convention = {convention!r} must be 'T2' (T^2 = 1/2) or 'T' (T = 1/2)")
@@ -213,4 +214,4 @@ def half_mode_k(k_h, T2, convention: str = "T2"):
     i = jnp.clip(jnp.argmax(below), 1, T2.shape[0] - 1)
     t = (T2[i - 1] - target) / (T2[i - 1] - T2[i])
     k_cross = jnp.exp(lnk[i - 1] + t * (lnk[i] - lnk[i - 1]))
-    return jnp.where(jnp.any(below), k_cross, k_h[-1])
+    return jnp.where(below[0], k_h[0], jnp.where(jnp.any(below), k_cross, k_h[-1]))
