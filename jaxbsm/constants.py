@@ -76,5 +76,6 @@ DELTA_MS_SM = Constant(
 HBAR_GEV_PS = Constant(6.582119569e-13, 0.0, "GeV ps", "CODATA 2018 / PDG 2024, hbar exactly")
 
 # --- exact SI constants -----------------------------------------------------------------------
+BOLTZMANN_EV_PER_K = Constant(8.617333262e-5, 0.0, "eV/K", "exact (SI 2019), CODATA 2018")
 SPEED_OF_LIGHT = Constant(299_792.458, 0.0, "km/s", "exact (SI)")
 AVOGADRO = Constant(6.02214076e23, 0.0, "1/mol", "exact (SI 2019)")

@@ -25,6 +25,9 @@ _OMEGA_GAMMA_2P7255 = 2.47282e-5
 # rho_nu / rho_gamma per massless neutrino species: (7/8) (4/11)^(4/3).
 NU_OVER_GAMMA = 7.0 / 8.0 * (4.0 / 11.0) ** (4.0 / 3.0)
 
+T_NU_OVER_T_GAMMA = (4.0 / 11.0) ** (1.0 / 3.0)
+"""T_ν/T_γ after e± annihilation (instantaneous decoupling): (4/11)^{1/3} = 0.71377."""
+
 
 class Cosmology(NamedTuple):
     """Background parameters (dimensionless; T_cmb in K).
@@ -78,11 +81,6 @@ class Cosmology(NamedTuple):
 
 
 PLANCK18 = Cosmology()
-
-
-def rho_over_crit_units(omega) -> float:
-    """8 pi G rho_0 a_0^2 / 3 in 1/Mpc^2 for a component with Omega h^2 = omega (a_0 = 1)."""
-    return omega * H100_PER_MPC**2
 
 
 def conformal_hubble_lcdm(a, cosmo: Cosmology, rho_dm_a2=None):

@@ -48,7 +48,8 @@ import jax.numpy as jnp
 import numpy as np
 
 from jaxbsm.checks import is_concrete, require
-from jaxbsm.cosmology.background import PLANCK18, Cosmology, conformal_hubble_lcdm
+from jaxbsm.constants import BOLTZMANN_EV_PER_K
+from jaxbsm.cosmology.background import PLANCK18, T_NU_OVER_T_GAMMA, Cosmology, conformal_hubble_lcdm
 
 __all__ = [
     "COLD_MAX_MPC",
@@ -62,11 +63,7 @@ __all__ = [
     "rescale_to_mean_q",
 ]
 
-K_B_EV_PER_K = 8.617333262e-5
-"""Boltzmann constant (eV/K), CODATA 2018 (exact)."""
-
-T_NU_OVER_T_GAMMA = (4.0 / 11.0) ** (1.0 / 3.0)
-"""T_ν/T_γ after e± annihilation (instantaneous decoupling): (4/11)^{1/3} = 0.71377."""
+K_B_EV_PER_K = BOLTZMANN_EV_PER_K.value
 
 COLD_MAX_MPC = 0.01
 WARM_MAX_MPC = 0.1

@@ -83,7 +83,7 @@ import jax.numpy as jnp
 import numpy as np
 
 from jaxbsm.checks import is_concrete, require
-from jaxbsm.constants import HBAR_GEV_PS, M_H, SPEED_OF_LIGHT
+from jaxbsm.constants import BOLTZMANN_EV_PER_K, HBAR_GEV_PS, M_H, SPEED_OF_LIGHT
 from jaxbsm.cosmology import higgs_portal as hp
 from jaxbsm.cosmology.bessel import k1e, k2e, kve
 from jaxbsm.cosmology.thermal import _dln_g, _hubble, _ln_g, entropy_density, gstar_table
@@ -104,7 +104,7 @@ __all__ = [
 G_N = 2
 """Helicity states of the Majorana N."""
 
-T_CMB = 2.7255 * 8.617333262e-14
+T_CMB = 2.7255 * BOLTZMANN_EV_PER_K.value * 1e-9
 """Photon temperature today (GeV): 2.7255 K (Fixsen, ApJ 707 (2009) 916) × k_B."""
 
 RHO_CRIT_H2 = 1.05368e-5

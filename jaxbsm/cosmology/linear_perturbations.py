@@ -107,7 +107,7 @@ class _Background(NamedTuple):
 
 
 def _densities(a, bg: _Background, sp):
-    """ρ̃_i a^4 [1/Mpc^2] for photons, ur, baryons, cdm, ncdm, Lambda; and ncdm pressure."""
+    """ρ̃_i a^4 [1/Mpc^2] for photons, ur, baryons, cdm, ncdm and Lambda."""
     h2 = H100_PER_MPC**2
     out = dict(
         g=bg.omega_g * h2,
@@ -116,15 +116,15 @@ def _densities(a, bg: _Background, sp):
         c=bg.omega_c * h2 * a,
         l=bg.omega_l * h2 * a**4,
         n=_ncdm.rho_a4(sp, a),
-        pn=_ncdm.pressure_a4(sp, a),
     )
     return out
 
 
-def _hierarchy(F, k, tau, lmax, first, damping):
-    """Derivatives of F_l for l = 2..lmax (F: F_2..F_lmax); first = F_1-equivalent (coefficient handled by caller)."""
+def _hierarchy(F, k, tau, lmax, damping):
+    """Free streaming of F_l, l = 2..lmax (F: F_2..F_lmax), closed by MB95 eq. 51, minus damping·F_l;
+    the l = 2 sources (θ, h', η') are added by the caller."""
     ls = jnp.arange(2, lmax + 1, dtype=float)
-    lower = jnp.concatenate([jnp.stack([first]), F[:-1]])
+    lower = jnp.concatenate([jnp.zeros(1), F[:-1]])
     closure = (2 * lmax + 1) / (k * tau) * F[-1] - F[-2]
     upper = jnp.concatenate([F[1:], jnp.stack([closure])])
     return k / (2 * ls + 1) * (ls * lower - (ls + 1) * upper) - damping * F
@@ -138,7 +138,7 @@ def _rhs(u, y, args):
     d = _densities(a, bg, sp)
     Hc = jnp.sqrt(d["g"] + d["ur"] + d["b"] + d["c"] + d["l"] + d["n"]) / a
     a2 = a * a
-    rg, rur, rb, rc, rn, pn = (d[s] / a2 for s in ("g", "ur", "b", "c", "n", "pn"))
+    rg, rur, rb, rc = (d[s] / a2 for s in ("g", "ur", "b", "c"))
     kappa, cs2, _ = recombination.interpolate(th, u)
     R = 4.0 * rg / (3.0 * rb)
     k2 = k * k
@@ -175,13 +175,13 @@ def _rhs(u, y, args):
     ddg = jnp.where(rsa, 0.0, -4.0 / 3.0 * tg_e - 2.0 / 3.0 * hp)
     full_g = (~tca) & (~rsa)
     dtg = jnp.where(full_g, k2 * (dg / 4.0 - Fg[0] / 2.0) + kappa * (tb - tg), 0.0)
-    dFg = _hierarchy(Fg, k, tau, L.lg, 0.0, kappa)
+    dFg = _hierarchy(Fg, k, tau, L.lg, kappa)
     dFg = dFg.at[0].add(8.0 / 15.0 * tg + 4.0 / 15.0 * hp + 8.0 / 5.0 * etap + kappa / 10.0 * Fg[0])
     dFg = jnp.where(full_g, dFg, 0.0)
-    # massless neutrinos (F_1-equivalent handled by the l = 2 source 8/15 θ)
+    # massless neutrinos
     ddur = jnp.where(rsa, 0.0, -4.0 / 3.0 * tur - 2.0 / 3.0 * hp)
     dtur = jnp.where(rsa, 0.0, k2 * (dur / 4.0 - Fu[0] / 2.0))
-    dFu = _hierarchy(Fu, k, tau, L.lu, 0.0, 0.0)
+    dFu = _hierarchy(Fu, k, tau, L.lu, 0.0)
     dFu = dFu.at[0].add(8.0 / 15.0 * tur + 4.0 / 15.0 * hp + 8.0 / 5.0 * etap)
     dFu = jnp.where(rsa, 0.0, dFu)
 

@@ -20,9 +20,9 @@ import jax
 import jax.numpy as jnp
 import numpy as np
 
-from jaxbsm.cosmology.background import H100_PER_MPC
-
-K_B_EV_PER_K = 8.617333262e-5  # Boltzmann constant, CODATA 2018, eV/K
+from jaxbsm.checks import is_concrete
+from jaxbsm.constants import BOLTZMANN_EV_PER_K
+from jaxbsm.cosmology.background import H100_PER_MPC, T_NU_OVER_T_GAMMA
 
 
 class NCDMSpecies(NamedTuple):
@@ -37,7 +37,7 @@ class NCDMSpecies(NamedTuple):
 
 def mass_over_temperature(m_keV, t_ratio, T_cmb: float = 2.7255):
     """m / T_ncdm,0 (dimensionless) for m in keV and T_ncdm,0 = t_ratio · T_cmb (T_cmb in K)."""
-    return m_keV * 1e3 / (t_ratio * T_cmb * K_B_EV_PER_K)
+    return m_keV * 1e3 / (t_ratio * T_cmb * BOLTZMANN_EV_PER_K.value)
 
 
 def _check(name, value, lo, hi):
@@ -65,11 +65,11 @@ def from_distribution(
     are spread evenly in ln q (24 nodes over [1e-3, 200] misplace k_hm of q^{-1}e^{-q²/8} by 40%;
     over [1e-3, 30] it matches CLASS to 0.15%). Check convergence in n_q for new spectra.
     """
-    if not isinstance(m_keV, jax.core.Tracer):
+    if is_concrete(m_keV):
         _check("m_keV", m_keV, 1e-3, 1e6)
-    if not isinstance(t_ratio, jax.core.Tracer):
+    if is_concrete(t_ratio):
         _check("t_ratio", t_ratio, 1e-3, 10.0)
-    if not isinstance(omega, jax.core.Tracer):
+    if is_concrete(omega):
         _check("omega", omega, 0.0, 1.0)
     if not 0.0 < q_min < q_max:
         raise ValueError(f"q range [{q_min}, {q_max}] must satisfy 0 < q_min < q_max")
@@ -97,7 +97,7 @@ def thermal_wdm(m_keV, omega=0.12, *, g: float = 1.5, n_q: int = 24, T_cmb: floa
     """
     from jaxbsm.cosmology.wdm_fits import wdm_temperature_ratio
 
-    t_ratio = wdm_temperature_ratio(m_keV, omega, g) * (4.0 / 11.0) ** (1.0 / 3.0)
+    t_ratio = wdm_temperature_ratio(m_keV, omega, g) * T_NU_OVER_T_GAMMA
     return fermi_dirac(m_keV, t_ratio, omega, n_q=n_q, T_cmb=T_cmb)
 
 
@@ -116,11 +116,6 @@ def rho_a4(sp: NCDMSpecies, a):
     return density_norm(sp) * jnp.sum(sp.w * energy(sp, a))
 
 
-def pressure_a4(sp: NCDMSpecies, a):
-    """8 pi G a^4 P(a) / 3 in 1/Mpc^2."""
-    return density_norm(sp) * jnp.sum(sp.w * sp.q**2 / (3.0 * energy(sp, a)))
-
-
 def from_table(q_table, f_table, m_keV, t_ratio, omega, *, q_min: float, q_max: float, n_q: int = 24, T_cmb: float = 2.7255):
     """Species from a tabulated f on increasing q_table (e.g. freeze_in's bin centres and averages).
 
@@ -131,7 +126,7 @@ def from_table(q_table, f_table, m_keV, t_ratio, omega, *, q_min: float, q_max: 
     import interpax
 
     q_table = jnp.asarray(q_table)
-    if not isinstance(q_table, jax.core.Tracer) and not (float(q_table[0]) <= q_min < q_max <= float(q_table[-1])):
+    if is_concrete(q_table) and not (float(q_table[0]) <= q_min < q_max <= float(q_table[-1])):
         raise ValueError(f"q range [{q_min}, {q_max}] must lie inside the table [{float(q_table[0])}, {float(q_table[-1])}]")
     f_table = jnp.asarray(f_table)
     ln_f = jnp.log(jnp.maximum(f_table, 1e-300 * jnp.max(f_table)))
