@@ -64,9 +64,10 @@ class Model:
     ``predict`` maps a dict of parameter arrays (any common broadcast shape) to a dict of observable
     arrays. ``physical``, if given, maps the same dict to a boolean array: False marks points outside
     the physical region (e.g. a non-perturbative coupling), where likelihoods return -inf.
-    ``bind``, if given, specialises the model to the fixed parameter values of a fit (plain floats),
-    e.g. to precompute tables that depend on them only; the bound model keeps the same parameters
-    and observables (``build_likelihood(..., fixed=...)`` uses it).
+    ``bind``, if given, specialises the model to the fixed parameter values of a fit (plain floats)
+    and the observables its datasets measure (a frozenset of names), e.g. to precompute tables that
+    depend on them only, and only the tables that fit needs; the bound model keeps the same
+    parameters (``build_likelihood(..., fixed=...)`` uses it).
     """
 
     name: str
@@ -75,7 +76,7 @@ class Model:
     predict: Callable[[Mapping[str, jnp.ndarray]], dict[str, jnp.ndarray]]
     physical: Callable[[Mapping[str, jnp.ndarray]], jnp.ndarray] | None = None
     citations: tuple[str, ...] = field(default_factory=tuple)
-    bind: Callable[[Mapping[str, float]], Model] | None = None
+    bind: Callable[[Mapping[str, float], frozenset[str]], Model] | None = None
 
     @property
     def parameter_names(self) -> tuple[str, ...]:

@@ -100,14 +100,16 @@ class Likelihood:
 def build_likelihood(model: str | Model, datasets: Sequence[str], fixed: Mapping[str, float] | None = None) -> Likelihood:
     """Bind ``model`` (name or Model) to the named datasets (or dataset YAML paths).
 
-    ``fixed``: the values a fit holds fixed; a model with ``bind`` is specialised to them first.
+    ``fixed``: the values a fit holds fixed; a model with ``bind`` is specialised to them (and to
+    the observables the datasets measure) first.
     """
     model = get_model(model) if isinstance(model, str) else model
-    if fixed and model.bind is not None:
-        model = model.bind({k: float(v) for k, v in fixed.items()})
     if not datasets:
         raise ValueError("build_likelihood: at least one dataset is needed")
     loaded = [load_dataset(d) for d in datasets]
+    if fixed and model.bind is not None:
+        needed = frozenset(m.observable for ds in loaded for m in ds.measurements)
+        model = model.bind({k: float(v) for k, v in fixed.items()}, needed)
     predicted = set(model.predict({k: jnp.asarray(v) for k, v in model.defaults().items()}))
     measured, value, sp, sm, blocks, limits, terms, refs = [], [], [], [], [], [], [], []
     for ds in loaded:

@@ -160,7 +160,9 @@ def from_table(q_table, f_table, m_keV, t_ratio, omega, *, q_min=None, q_max=Non
         q_max = auto[1] if q_max is None else q_max
     elif is_concrete(q_table) and not (float(q_table[0]) <= q_min < q_max <= float(q_table[-1])):
         raise ValueError(f"q range [{q_min}, {q_max}] must lie inside the table [{float(q_table[0])}, {float(q_table[-1])}]")
-    ln_f = jnp.log(jnp.maximum(f_table, 1e-300 * jnp.max(f_table)))
+    f_max = jnp.max(f_table)
+    r = f_table / f_max  # floored relative to the maximum (an absolute 1e-300 f_max can be subnormal)
+    ln_f = jnp.log(f_max) + jnp.where(r > 1e-300, jnp.log(jnp.where(r > 1e-300, r, 1.0)), np.log(1e-300))
     spline = interpax.Interpolator1D(jnp.log(q_table), ln_f, method="cubic2")
     return from_distribution(
         lambda q: jnp.exp(spline(jnp.log(q))), m_keV, t_ratio, omega, q_min=q_min, q_max=q_max, n_q=n_q, T_cmb=T_cmb
