@@ -46,7 +46,24 @@ EXPECT = {
     "neutrino-global-IO": ({}, None, NUFIT_IO, 1e-3),
     # freeze-in branch: Omega_N h^2 = 0.120 +- 0.001 fixes lambda to 0.4% (Omega ~ lambda^2), y free
     "scalar-decay-omega": ({"lam": (1.309e-8, 0.005e-8)}, None, None, 0.0),
+    # the same lambda; Lyman-alpha pushes y up (late S decays make N hot)
+    "scalar-decay-structure": ({"lam": (1.309e-8, 0.005e-8)}, None, None, 0.0),
 }
+
+
+def respects_planck_and_lyman_alpha(idata):
+    """Posterior predictive of scalar-decay-structure: Omega_N h^2 reproduces Planck's 0.120 +- 0.001,
+    and lambda_hm obeys the Irsic 2017 limit (0.1428 Mpc/h at 95% CL, half-Gaussian): the prior box
+    puts 75% of its volume above the limit (y < 1.05e-7) and 57% above twice it; the posterior
+    at most 20% and 1% (measured 16% and 0.5%), and its median is below the limit."""
+    limit = load_dataset("lyman-alpha").measurements[0].limit
+    omega = np.asarray(idata.posterior_predictive["Omega_N_h2"]).ravel()
+    lam_hm = np.asarray(idata.posterior_predictive["lambda_hm"]).ravel()
+    assert omega.mean() == pytest.approx(0.120, abs=2e-4) and omega.std() == pytest.approx(0.001, rel=0.15)
+    assert np.median(lam_hm) < limit and (lam_hm > limit).mean() < 0.2 and (lam_hm > 2 * limit).mean() < 0.01
+
+
+PREDICTIVE_CHECKS = {"scalar-decay-structure": respects_planck_and_lyman_alpha}
 
 
 def test_every_shipped_fit_is_checked():
@@ -72,5 +89,7 @@ def test_shipped_fit_converges(name):
         x = np.asarray(idata.posterior[par]).ravel()
         assert x.mean() == pytest.approx(mean, abs=0.2 * sigma), par
         assert x.std() == pytest.approx(sigma, rel=0.15), par
+    if name in PREDICTIVE_CHECKS:
+        PREDICTIVE_CHECKS[name](idata)
     if dchi2 is not None:
         assert best_fit(lk, config).delta_chi2 == pytest.approx(dchi2[0], abs=dchi2[1])
