@@ -82,7 +82,8 @@ def from_distribution(
     fq = jax.vmap(f)(q)
     dlnf = jax.vmap(jax.grad(ln_f))(lnq)
     w = 0.5 * (hi - lo) * jnp.asarray(wx) * q**3 * fq
-    return NCDMSpecies(q, w, dlnf, mass_over_temperature(m_keV, t_ratio, T_cmb), jnp.asarray(omega, float))
+    m_over_T = jnp.asarray(mass_over_temperature(m_keV, t_ratio, T_cmb), float)  # an array: one jit signature
+    return NCDMSpecies(q, w, dlnf, m_over_T, jnp.asarray(omega, float))
 
 
 def fermi_dirac(m_keV, t_ratio, omega, *, n_q: int = 24, T_cmb: float = 2.7255) -> NCDMSpecies:

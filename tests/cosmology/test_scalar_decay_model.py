@@ -27,7 +27,19 @@ def test_binding_needs_both_masses_fixed():
     assert model.bind({"m_S": 100.0, "m_N": 10.0, "y": 1e-8}) is model
 
 
-@pytest.mark.slow  # builds the 49 x 17 grid (~70 s)
+def test_stored_omega_grid_is_the_live_solver():
+    """The stored Ω grid at the shipped masses (data/omega_grids.json) is what the solver gives now,
+    at the grid point λ = 1e-8, y = 1e-8 (a changed solver must regenerate it: python -m
+    jaxbsm.cosmology.models 100 10)."""
+    table = models._stored(models.OMEGA_GRIDS, 100.0, 10.0, models._grid_axis("lam"), models._grid_axis("y"))
+    i = int(np.argmin(np.abs(np.array(table["ln_lam"]) - np.log(1e-8))))
+    j = int(np.argmin(np.abs(np.array(table["ln_y"]) - np.log(1e-8))))
+    r = fi.solve_freeze_in(100.0, np.exp(table["ln_lam"][i]), np.exp(table["ln_y"][j]), 1e-5, spectrum=False)
+    assert np.log(float(r.omega_h2)) == pytest.approx(table["ln_omega_h2"][i][j], abs=1e-6)
+    assert np.log(float(r.mean_q)) == pytest.approx(table["ln_mean_q"][i][j], abs=1e-6)
+
+
+@pytest.mark.slow
 def test_grid_matches_the_solver():
     omega, mean_q = models.omega_grid(100.0, 10.0)
     rng = np.random.default_rng(1)
