@@ -25,9 +25,9 @@ import numpy as np
 from jaxbsm.cosmology import ncdm, transfer, wdm_fits
 from jaxbsm.cosmology.background import PLANCK18, T_NU_OVER_T_GAMMA
 from jaxbsm.cosmology.freeze_in import FreezeInResult, q_today
+from jaxbsm.cosmology.templates import MEAN_Q_FERMI_DIRAC
 
-K_MIN, K_MAX = 0.01, 1000.0  # h/Mpc, transfer.transfer_squared's range
-MEAN_Q_FERMI_DIRAC = 7.0 * np.pi**4 / (180.0 * 1.2020569031595942)  # ⟨q⟩ = 3.1514 of 1/(e^q + 1)
+K_MIN, K_MAX = transfer.K_RANGE_H
 
 
 class HalfMode(NamedTuple):

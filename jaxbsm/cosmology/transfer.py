@@ -133,11 +133,14 @@ def _solve_batch(k, u_ini, tau_ini, u1, u2, tied, u_out, bg, sp, th, L, s):
     )
 
 
+K_RANGE_H = (0.01, 1000.0)  # h/Mpc: the wavenumbers the solver accepts
+
+
 def _check_k_z(k_h, z):
     k_h = np.atleast_1d(np.asarray(k_h, float))
     z = np.atleast_1d(np.asarray(z, float))
-    if k_h.ndim != 1 or not np.all((k_h >= 0.01) & (k_h <= 1000.0)):
-        raise ValueError(f"k_h = {k_h} [h/Mpc] must be a 1-d array in the allowed range [0.01, 1000]")
+    if k_h.ndim != 1 or not np.all((k_h >= K_RANGE_H[0]) & (k_h <= K_RANGE_H[1])):
+        raise ValueError(f"k_h = {k_h} [h/Mpc] must be a 1-d array in the allowed range [{K_RANGE_H[0]}, {K_RANGE_H[1]:g}]")
     if not np.all((z >= 0.0) & (z <= 20.0)):
         raise ValueError(f"z = {z} must lie in the allowed range [0, 20]")
     return k_h, z
