@@ -55,7 +55,7 @@ def respects_planck_and_lyman_alpha(idata):
     """Posterior predictive of scalar-decay-structure: Omega_N h^2 reproduces Planck's 0.120 +- 0.001,
     and lambda_hm obeys the Irsic 2017 limit (0.1428 Mpc/h at 95% CL, half-Gaussian): the prior box
     puts 75% of its volume above the limit (y < 1.05e-7) and 57% above twice it; the posterior
-    at most 20% and 1% (measured 16% and 0.5%), and its median is below the limit."""
+    at most 20% and 1% (measured 16% and 0.05%), and its median is below the limit."""
     limit = load_dataset("lyman-alpha").measurements[0].limit
     omega = np.asarray(idata.posterior_predictive["Omega_N_h2"]).ravel()
     lam_hm = np.asarray(idata.posterior_predictive["lambda_hm"]).ravel()
