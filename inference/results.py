@@ -1,4 +1,4 @@
-"""Result directories: posterior.nc, summary.csv, corner.png and config.yaml of one fit.
+"""Result directories: posterior.nc, summary.csv, corner.png, config.yaml and GetDist chains of one fit.
 
 Each file is written to a temporary name in the same directory and renamed into place, so a crash
 never leaves a half-written file under its final name. An existing non-empty directory is only
@@ -15,9 +15,10 @@ import pandas as pd
 
 from inference.bestfit import BestFit
 from inference.config import FitConfig
+from inference.getdist_chains import write_getdist
 from inference.plots import corner_plot
 
-FILES = ("config.yaml", "summary.csv", "corner.png", "posterior.nc")
+FILES = ("config.yaml", "summary.csv", "corner.png", "chains", "posterior.nc")  # chains/: GetDist files
 HDI_PROB = 0.68
 
 
@@ -59,10 +60,12 @@ def write_results(
     force: bool = False,
     labels: dict[str, str] | None = None,
 ) -> Path:
-    """Write the four result files of a fit into ``out_dir`` and return its path.
+    """Write the result files of a fit into ``out_dir`` and return its path.
 
     ``labels`` (parameter -> axis label, e.g. LaTeX with unit) labels the corner plot, whose
-    parameters follow the configuration's order. posterior.nc is written last.
+    parameters follow the configuration's order, and the GetDist chains ``chains/<fit name>_*.txt``
+    (load them with ``getdist.loadMCSamples("<out_dir>/chains/<fit name>")``). posterior.nc is
+    written last.
     """
     out = prepare_output(out_dir, force)
     _atomic(out / "config.yaml", lambda p: p.write_text(config.to_yaml()))
@@ -73,5 +76,6 @@ def write_results(
         out / "corner.png",
         lambda p: corner_plot(draws, p, labels, bestfit.values if bestfit else None),
     )
+    write_getdist(idata, config, out / "chains" / config.name, labels)
     _atomic(out / "posterior.nc", lambda p: az.to_netcdf(idata, str(p), engine="h5netcdf"))
     return out

@@ -1,0 +1,59 @@
+"""GetDist export: the chains written for a fit load back in GetDist with the same draws."""
+
+from __future__ import annotations
+
+import dataclasses
+
+import arviz as az
+import numpy as np
+import pytest
+from inference_fakes import make_config
+
+from inference.getdist_chains import _latex, write_getdist
+
+getdist = pytest.importorskip("getdist")
+
+
+@pytest.fixture(scope="module")
+def idata():
+    rng = np.random.default_rng(1)
+    x, y = rng.normal(0.3, 0.5, (2, 400)), rng.normal(-1.2, 0.8, (2, 400))
+    terms = np.stack([-0.5 * ((x - 0.3) / 0.5) ** 2, -0.5 * ((y + 1.2) / 0.8) ** 2], axis=-1)
+    return az.from_dict(
+        posterior={"x": x, "y": y},
+        log_likelihood={"log_likelihood": terms},
+        sample_stats={"lp": terms.sum(axis=-1) - 1.0},
+        dims={"log_likelihood": ["term"]},
+    )
+
+
+def test_chains_load_in_getdist(idata, tmp_path):
+    config = make_config()
+    paths = write_getdist(idata, config, tmp_path / "chains" / "gauss", {"x": "$x$ [GeV]", "y": "$y$"})
+    assert [p.name for p in paths] == ["gauss_1.txt", "gauss_2.txt", "gauss.paramnames", "gauss.ranges"]
+    samples = getdist.loadMCSamples(str(tmp_path / "chains" / "gauss"), settings={"ignore_rows": 0})
+    assert samples.numrows == 800
+    for name in ("x", "y"):
+        np.testing.assert_allclose(samples.getParams().__dict__[name], idata.posterior[name].values.ravel(), rtol=1e-15)
+    chi2 = -2 * idata.log_likelihood["log_likelihood"].values.sum(axis=-1).ravel()
+    np.testing.assert_allclose(samples.getParams().chi2, chi2, rtol=1e-15)
+    np.testing.assert_allclose(samples.loglikes, -idata.sample_stats["lp"].values.ravel(), rtol=1e-15)
+    assert samples.parLabel("x") == r"x\ [\mathrm{GeV}]" and samples.parLabel("y") == "y"
+    spec = config.parameters["x"]
+    assert samples.ranges.getLower("x") == spec.low and samples.ranges.getUpper("x") == spec.high
+    assert samples.paramNames.parWithName("chi2").isDerived
+
+
+def test_latex_labels():
+    assert _latex("$M_{Z'}$ [TeV]") == r"M_{Z'}\ [\mathrm{TeV}]"
+    assert _latex(r"$\bar c_{LL}$") == r"\bar c_{LL}"
+    assert _latex("z") == "z"
+
+
+def test_bad_parameter_name_is_refused(idata, tmp_path):
+    config = make_config()
+    bad = idata.copy()
+    bad.posterior = bad.posterior.rename({"x": "x+1"})
+    config = dataclasses.replace(config, parameters={"x+1": config.parameters["x"], "y": config.parameters["y"]})
+    with pytest.raises(ValueError, match="'x\\+1' cannot be a GetDist name"):
+        write_getdist(bad, config, tmp_path / "c", {})
