@@ -74,6 +74,11 @@ class BestFit:
         lines += [
             f"{self.n_converged}/{self.n_starts} starts converged to within {CONVERGED_CHI2} in chi2",
         ]
+        if len(self.names) > 1 and np.all(np.isfinite(self.covariance)):
+            sd = np.sqrt(np.diag(self.covariance))
+            corr = self.covariance / np.outer(sd, sd)
+            lines += ["correlation matrix (Hessian):"]
+            lines += [f"{n:<{width}}  " + "  ".join(f"{c:>7.3f}" for c in row) for n, row in zip(self.names, corr)]
         return "\n".join(lines)
 
 

@@ -1,12 +1,16 @@
 """The ``jaxbsm`` command line: run fits, best fits and predictions; list models, data and fits.
 
     jaxbsm fit NAME_OR_YAML [--out DIR] [--chains N] [--warmup N] [--samples N] [--seed S]
-                            [--force] [--no-progress]
+                            [--force] [--resume] [--no-progress]
     jaxbsm bestfit NAME_OR_YAML [--starts N] [--seed S]
     jaxbsm list [models|datasets|fits|observables]
     jaxbsm predict MODEL --set NAME=VALUE ...
-    jaxbsm bib NAME_OR_YAML
+    jaxbsm profile NAME_OR_YAML --param NAME[:LOW:HIGH:N] [--param ...] [--out DIR] [--force]
+    jaxbsm bib NAME_OR_YAML [--methods fit profile compare]
     jaxbsm check MODEL_YAML_OR_NAME
+    jaxbsm compare FIT_A FIT_B [--live-points N] [--seed S] [--out FILE.json] [--force]
+    jaxbsm scan NAME_OR_YAML --param NAME:LOW:HIGH:N [--param ...] [--set NAME=VALUE ...]
+                             [--out FILE.csv] [--force]
 
 User errors (bad names, values, files) print one line ``jaxbsm: error: ...`` and exit with code 2.
 """
@@ -34,10 +38,15 @@ def load_likelihood(config: FitConfig):
     return build_likelihood(config.model, list(config.datasets), fixed=config.fixed)
 
 
+def axis_labels(model) -> dict[str, str]:
+    """Parameter name -> plot label: its LaTeX symbol with the unit in brackets."""
+    return {p.name: f"{p.latex} [{p.unit}]" if p.unit else p.latex for p in model.parameters}
+
+
 def _cmd_fit(args) -> None:
     from inference.bestfit import best_fit
-    from inference.nuts import diagnostics, run_nuts
-    from inference.results import prepare_output, summary_table, write_results
+    from inference.nuts import CHECKPOINT_FILE, diagnostics, run_nuts
+    from inference.results import OutputExistsError, prepare_output, summary_table, write_results
 
     config = load_config(args.fit)
     config = config.with_overrides(
@@ -46,15 +55,25 @@ def _cmd_fit(args) -> None:
     )
     out = config.output_dir()
     likelihood = load_likelihood(config)
-    prepare_output(out, args.force)  # fail before sampling, not after
+    checkpoint = out / CHECKPOINT_FILE
+    resume = args.resume and checkpoint.is_file()
+    if not resume:  # fail before sampling, not after
+        if checkpoint.is_file() and not args.force:
+            raise OutputExistsError(
+                f"output directory {out} holds the checkpoint of an unfinished run; "
+                "use --resume to continue it or --force to start again"
+            )
+        prepare_output(out, args.force)
     n = config.nuts
     print(f"fit {config.name}: model {config.model} on {', '.join(config.datasets)}; free: {', '.join(config.free)}")
     print(f"NUTS: {n.chains} chains x ({n.warmup} warm-up + {n.samples} draws), seed {n.seed}")
-    idata = run_nuts(likelihood, config, progress=not args.no_progress)
+    if args.resume:
+        print(f"resuming from {checkpoint}" if resume else f"no checkpoint {checkpoint}: starting a new run")
+    idata = run_nuts(likelihood, config, progress=not args.no_progress, checkpoint=checkpoint, resume=resume)
     print(f"best fit: {config.bestfit.starts} starts x {config.bestfit.steps} steps")
     best = best_fit(likelihood, config)
-    labels = {p.name: f"{p.latex} [{p.unit}]" if p.unit else p.latex for p in likelihood.model.parameters}
-    write_results(out, idata, config, best, force=True, labels=labels)
+    write_results(out, idata, config, best, force=True, labels=axis_labels(likelihood.model))
+    checkpoint.unlink()  # its draws are in posterior.nc now
 
     print()
     print(summary_table(idata)[SUMMARY_COLUMNS].to_string(float_format=lambda v: f"{v:.4g}"))
@@ -71,8 +90,14 @@ def _cmd_fit(args) -> None:
 def _cmd_bestfit(args) -> None:
     from inference.bestfit import best_fit
 
+    from inference.evidence import laplace_evidence
+
     config = load_config(args.fit).with_overrides(bestfit={"starts": args.starts, "seed": args.seed})
-    print(best_fit(load_likelihood(config), config).table())
+    likelihood = load_likelihood(config)
+    best = best_fit(likelihood, config)
+    print(best.table())
+    laplace = laplace_evidence(likelihood, config, best)
+    print(f"Laplace approximation of the evidence: log Z = {laplace.log_z:.4f} (a quick look; `jaxbsm compare` for nested sampling)")
 
 
 def _cmd_list(args) -> None:
@@ -134,8 +159,40 @@ def _cmd_predict(args) -> None:
         print(f"{name:<{width}}  {float(value):>14.6g}  {unit:<8}  {description}")
 
 
+def _cmd_profile(args) -> None:
+    from inference.bestfit import best_fit
+    from inference.profile import DEFAULT_POINTS, default_axis, profile, profile_plot
+    from inference.results import prepare_output
+
+    config = load_config(args.fit).with_overrides(bestfit={"starts": args.starts, "seed": args.seed})
+    if not 1 <= len(args.param) <= 2:
+        raise ValueError(f"--param given {len(args.param)} times; allowed: 1 or 2 profiled parameters")
+    given = dict(_parse_param(item) if ":" in item else (item, None) for item in args.param)
+    if len(given) != len(args.param):
+        raise ValueError(f"--param: {', '.join(args.param)} names a parameter twice; allowed: two different parameters")
+    for name in given:
+        if name not in config.parameters:
+            raise ValueError(f"--param {name!r} is not free in fit {config.name}; free parameters: {', '.join(config.free)}")
+    stem = "profile-" + "-".join(given)
+    out = prepare_output(args.out or config.output_dir().with_name(f"{config.name}-{stem}"), args.force)
+    likelihood = load_likelihood(config)
+    best = best_fit(likelihood, config)
+    points = DEFAULT_POINTS[len(given)]
+    axes = {n: axis if axis is not None else default_axis(config, n, points, best) for n, axis in given.items()}
+    print(f"profile of {', '.join(axes)} in fit {config.name}: {' x '.join(str(len(a)) for a in axes.values())} grid points")
+    prof = profile(likelihood, config, axes, best)
+    prof.to_frame().to_csv(out / f"{stem}.csv", index=False)
+    profile_plot(prof, out / f"{stem}.png", axis_labels(likelihood.model))
+    print(prof.table())
+    print(f"\nresults written to {out}/{stem}.csv and .png")
+
+
 def _cmd_bib(args) -> None:
-    print("\n\n".join(load_likelihood(load_config(args.fit)).bibtex()))
+    from inference.citations import bibtex
+
+    data = load_likelihood(load_config(args.fit)).bibtex()
+    methods = bibtex(tuple(args.methods))
+    print("\n\n".join([*data, f"% methods ({', '.join(args.methods)}):", *methods]))
 
 
 def _cmd_check(args) -> None:
@@ -143,6 +200,90 @@ def _cmd_check(args) -> None:
     from jaxbsm.models.report import check_report
 
     print(check_report(load_model(args.model)))
+
+
+def _cmd_compare(args) -> None:
+    import json
+    from pathlib import Path
+
+    from inference import evidence
+
+    configs = [load_config(args.fit_a), load_config(args.fit_b)]
+    a, b = configs
+    evidence.check_same_datasets(a.name, a.datasets, b.name, b.datasets)  # before any sampling
+    out = Path(args.out) if args.out else None
+    if out is not None and out.exists() and not args.force:
+        raise ValueError(f"{out} exists; use --force to overwrite it")
+    results = []
+    for config in configs:
+        print(f"nested sampling {config.name}: model {config.model}, free: {', '.join(config.free)}", flush=True)
+        ev = evidence.nested_sampling(load_likelihood(config), config, num_live_points=args.live_points, seed=args.seed)
+        print(ev.table(), flush=True)
+        results.append(ev)
+    factor = evidence.bayes_factor(*results)
+    print(f"\nln B({a.name} / {b.name}) = {factor.ln_b:.3f} ± {factor.ln_b_err:.3f}: {factor.wording()}")
+    print("(Jeffreys scale of Trotta 2008: |ln B| < 1 inconclusive, < 2.5 weak, < 5 moderate, else strong)")
+    if out is not None:
+        out.parent.mkdir(parents=True, exist_ok=True)
+        record = {"a": results[0].to_dict(), "b": results[1].to_dict(), "bayes_factor": factor.to_dict()}
+        out.write_text(json.dumps(record, indent=2) + "\n")
+        print(f"written to {out}")
+
+
+def _parse_param(item: str):
+    """``NAME:LOW:HIGH:N`` -> (NAME, N evenly spaced values from LOW to HIGH, both included)."""
+    import numpy as np
+
+    parts = item.rsplit(":", 3)
+    try:
+        if len(parts) != 4 or not parts[0]:
+            raise ValueError
+        name, low, high, n = parts[0], float(parts[1]), float(parts[2]), int(parts[3])
+    except ValueError:
+        raise ValueError(f"--param {item!r}: expected NAME:LOW:HIGH:N with numbers LOW, HIGH and an integer N") from None
+    if n < 2:
+        raise ValueError(f"--param {item!r}: N = {n} grid points is invalid; allowed: N >= 2")
+    if not low < high:
+        raise ValueError(f"--param {item!r}: LOW = {low:g} is invalid; allowed: LOW < HIGH = {high:g}")
+    return name, np.linspace(low, high, n)
+
+
+def _cmd_scan(args) -> None:
+    import time
+    from pathlib import Path
+
+    import jax
+    import numpy as np
+
+    from inference.scan import evaluate_points, grid_points, scan_table
+
+    config = load_config(args.fit)
+    axes = {}
+    for item in args.param:
+        name, axis = _parse_param(item)
+        if name in axes:
+            raise ValueError(f"--param {name}: given twice; allowed: one --param per parameter")
+        axes[name] = axis
+    free = grid_points(config, axes, _parse_set(args.set))
+    out = Path(args.out) if args.out else config.output_dir().with_name(f"{config.name}-scan.csv")
+    if out.exists() and not args.force:
+        raise ValueError(f"{out} exists; use --force to overwrite it")
+    likelihood = load_likelihood(config)
+    n_points = np.size(next(iter(free.values())))
+    grid = " x ".join(f"{name}[{len(axis)}]" for name, axis in axes.items())
+    print(f"scan {config.name}: {grid} = {n_points} points on {jax.device_count()} {jax.default_backend()} device(s)")
+    start = time.perf_counter()
+    log_l, _, predictions = evaluate_points(likelihood, config, free)
+    print(f"evaluated in {time.perf_counter() - start:.2f} s (compilation included)")
+    table = scan_table(free, log_l, predictions)
+    out.parent.mkdir(parents=True, exist_ok=True)
+    table.to_csv(out, index=False)
+    finite = np.isfinite(table["chi2"])
+    if finite.any():
+        best = table.loc[table["chi2"][finite].idxmin()]
+        at = ", ".join(f"{name} = {best[name]:g}" for name in config.free)
+        print(f"grid minimum: chi2 = {best['chi2']:.4f} at {at}")
+    print(f"{int((~finite).sum())} points with non-finite log L; table written to {out}")
 
 
 def _parser() -> argparse.ArgumentParser:
@@ -157,6 +298,12 @@ def _parser() -> argparse.ArgumentParser:
     fit.add_argument("--samples", type=int)
     fit.add_argument("--seed", type=int)
     fit.add_argument("--force", action="store_true", help="write into an existing non-empty output directory")
+    fit.add_argument(
+        "--resume",
+        action="store_true",
+        help="continue the interrupted run checkpointed in the output directory (checkpoint.npz), with the "
+        "same fit and options; without a checkpoint, start a new run",
+    )
     fit.add_argument("--no-progress", action="store_true", help="no progress bar")
     fit.set_defaults(run=_cmd_fit)
 
@@ -175,8 +322,30 @@ def _parser() -> argparse.ArgumentParser:
     pred.add_argument("--set", action="append", default=[], metavar="NAME=VALUE", help="parameter value (repeatable)")
     pred.set_defaults(run=_cmd_predict)
 
+    prof = sub.add_parser("profile", help="profile likelihood in 1 or 2 parameters, with Wilks intervals")
+    prof.add_argument("fit", help="YAML file or name of a shipped fit")
+    prof.add_argument(
+        "--param",
+        action="append",
+        required=True,
+        metavar="NAME[:LOW:HIGH:N]",
+        help="profiled parameter, once or twice; default grid: best fit +- 5 Hessian sigma within the prior box, 41 (1-d) or 21 (2-d) points",
+    )
+    prof.add_argument("--out", help="output directory (default: results/<fit name>-profile-<params>)")
+    prof.add_argument("--starts", type=int, help="best-fit starts")
+    prof.add_argument("--seed", type=int, help="best-fit seed")
+    prof.add_argument("--force", action="store_true", help="write into an existing non-empty output directory")
+    prof.set_defaults(run=_cmd_profile)
+
     bib = sub.add_parser("bib", help="print the BibTeX of the datasets and theory a fit uses")
     bib.add_argument("fit", help="YAML file or name of a shipped fit")
+    bib.add_argument(
+        "--methods",
+        nargs="+",
+        default=["fit"],
+        choices=["fit", "profile", "compare"],
+        help="the commands whose methods to cite (default: fit = NUTS, best fit, diagnostics, output)",
+    )
     bib.set_defaults(run=_cmd_bib)
 
     check = sub.add_parser(
@@ -184,6 +353,33 @@ def _parser() -> argparse.ArgumentParser:
     )
     check.add_argument("model", help="YAML model file or name of a shipped model (jaxbsm/models/data/*.yaml)")
     check.set_defaults(run=_cmd_check)
+
+    comp = sub.add_parser("compare", help="Bayes factor of two fits on the same data (nested-sampling evidences)")
+    comp.add_argument("fit_a", help="YAML file or name of a shipped fit (numerator of B)")
+    comp.add_argument("fit_b", help="YAML file or name of a shipped fit (denominator of B)")
+    comp.add_argument("--live-points", type=int, help="live points (default: 50 per free parameter)")
+    comp.add_argument("--seed", type=int, help="sampler seed (default: each fit's nuts.seed)")
+    comp.add_argument("--out", help="JSON file with both evidences and the Bayes factor")
+    comp.add_argument("--force", action="store_true", help="overwrite an existing JSON file")
+    comp.set_defaults(run=_cmd_compare)
+
+    scan = sub.add_parser(
+        "scan", help="chi2 and every prediction on a grid of free parameters (CSV; batched, sharded over devices)"
+    )
+    scan.add_argument("fit", help="YAML file or name of a shipped fit")
+    scan.add_argument(
+        "--param",
+        action="append",
+        required=True,
+        metavar="NAME:LOW:HIGH:N",
+        help="grid axis: N evenly spaced values of a free parameter from LOW to HIGH (repeatable)",
+    )
+    scan.add_argument(
+        "--set", action="append", default=[], metavar="NAME=VALUE", help="value of a free parameter not on the grid"
+    )
+    scan.add_argument("--out", help="CSV file (default: results/<fit name>-scan.csv, beside the fit's output directory)")
+    scan.add_argument("--force", action="store_true", help="overwrite an existing CSV file")
+    scan.set_defaults(run=_cmd_scan)
     return parser
 
 

@@ -47,7 +47,11 @@ class PriorSpec:
 
 @dataclass(frozen=True)
 class NutsSettings:
-    """NUTS settings: chains, warm-up and kept draws per chain, PRNG seed, step-size adaptation."""
+    """NUTS settings: chains, warm-up and kept draws per chain, PRNG seed, step-size adaptation.
+
+    ``block`` is the number of NUTS steps per chain between two checkpoints of a run (warm-up and
+    draws are each cut into blocks of at most this length); it does not change the draws.
+    """
 
     chains: int = 4
     warmup: int = 1000
@@ -55,6 +59,7 @@ class NutsSettings:
     seed: int = 0
     target_accept: float = 0.8
     max_tree_depth: int = 10
+    block: int = 200
 
 
 @dataclass(frozen=True)
@@ -154,6 +159,7 @@ def _check_settings(config: FitConfig, source: str) -> None:
         "nuts.samples": (config.nuts.samples, 1),
         "nuts.seed": (config.nuts.seed, 0),
         "nuts.max_tree_depth": (config.nuts.max_tree_depth, 1),
+        "nuts.block": (config.nuts.block, 1),
         "bestfit.starts": (config.bestfit.starts, 1),
         "bestfit.steps": (config.bestfit.steps, 1),
         "bestfit.seed": (config.bestfit.seed, 0),

@@ -3,16 +3,36 @@
 The free parameters get the priors of the fit configuration; the others are held at their fixed
 values; the log-likelihood enters through ``numpyro.factor``. Several chains run vectorised on one
 device, or in parallel when there are at least as many local devices as chains.
+
+A run is cut into blocks of at most ``config.nuts.block`` NUTS steps (warm-up blocks, then draw
+blocks), all made by one compiled function; after each block the sampler state (the NumPyro
+``HMCState`` of every chain: position, adaptation state, PRNG key) and the draws so far can be
+written to a checkpoint, from which an interrupted run continues bit for bit (``resume=True``).
+
+Checkpoint format (``np.savez``, read with ``allow_pickle=False``; nothing in it is executed):
+``meta`` (a JSON string: format, config YAML, chain method, steps done per chain, the key path of
+every state leaf), ``state/<i>`` (the state's leaves in ``jax.tree_util`` order; the tree structure
+is rebuilt from a freshly initialised sampler and checked against the stored paths, shapes and
+dtypes), ``draws/<parameter>`` and ``extra/<field>`` (chain x draw arrays gathered so far).
 """
 
 from __future__ import annotations
 
 import datetime
+import difflib
+import json
 import math
+import os
+import platform
+import subprocess
 import warnings
+import zipfile
 from collections.abc import Mapping
-from typing import TYPE_CHECKING
+from functools import partial
 from importlib.metadata import PackageNotFoundError, version
+from operator import attrgetter
+from pathlib import Path
+from typing import TYPE_CHECKING
 
 import jax
 import jax.numpy as jnp
@@ -21,14 +41,17 @@ import numpyro
 import numpyro.distributions as dist
 from numpyro.distributions import constraints
 from numpyro.distributions.transforms import AffineTransform
-from numpyro.infer import MCMC, NUTS
+from numpyro.infer import NUTS
+from tqdm.auto import tqdm
 
-from inference.config import FitConfig, PriorSpec
+from inference.config import FitConfig, NutsSettings, PriorSpec
 
 if TYPE_CHECKING:  # ArviZ is imported lazily: the sampler runs where it is absent (GPU image)
     import arviz as az
 
 EXTRA_FIELDS = ("diverging", "num_steps", "potential_energy", "energy", "accept_prob", "adapt_state.step_size")
+CHECKPOINT_FORMAT = 1
+CHECKPOINT_FILE = "checkpoint.npz"  # name of the checkpoint in a fit's output directory (``jaxbsm fit``)
 
 
 class NegativeLogUniform(dist.TransformedDistribution):
@@ -72,26 +95,6 @@ def numpyro_model(likelihood, config: FitConfig):
     return model
 
 
-def evaluate_draws(likelihood, config: FitConfig, free: Mapping[str, np.ndarray]):
-    """Total log L, per-term log L and predictions at every draw (vmapped over leading axes).
-
-    ``free`` maps free-parameter names to arrays of one common shape S; returns
-    ``(log_l[S], pointwise[S + (n_terms,)], {observable: array[S + ...]})``.
-    """
-    shape = np.shape(next(iter(free.values())))
-    flat = {k: jnp.reshape(jnp.asarray(v), (-1,)) for k, v in free.items()}
-
-    @jax.jit
-    @jax.vmap
-    def one(point):
-        params = full_parameters(config, point)
-        return likelihood.log_likelihood(params), likelihood.pointwise(params), likelihood.model.predict(params)
-
-    total, terms, preds = one(flat)
-    unflat = lambda a: np.asarray(a).reshape(shape + np.shape(a)[1:])
-    return unflat(total), unflat(terms), {k: unflat(v) for k, v in preds.items()}
-
-
 def unique_labels(labels) -> list[str]:
     """``labels`` with repeats numbered (``"a"``, ``"a #2"``) so they can index a coordinate."""
     seen: dict[str, int] = {}
@@ -105,7 +108,7 @@ def unique_labels(labels) -> list[str]:
 def _versions() -> dict[str, str]:
     import jaxbsm
 
-    out = {"version_jaxbsm": jaxbsm.__version__}
+    out = {"version_jaxbsm": jaxbsm.__version__, "version_python": platform.python_version()}
     for pkg in ("jax", "jaxlib", "numpyro", "arviz", "optax"):
         try:
             out[f"version_{pkg}"] = version(pkg)
@@ -114,45 +117,259 @@ def _versions() -> dict[str, str]:
     return out
 
 
-def run_nuts(likelihood, config: FitConfig, progress: bool = True) -> az.InferenceData:
+def git_revision() -> str:
+    """Commit of the git checkout holding the jaxbsm sources (``git rev-parse HEAD``), with ``-dirty``
+    appended when ``git status --porcelain`` lists changes; "unknown" when jaxbsm is not a tracked
+    file of a git checkout (an installed wheel) or git is unavailable."""
+    import jaxbsm
+
+    src = Path(jaxbsm.__file__).resolve().parent
+
+    def git(*args: str) -> str:
+        run = subprocess.run(["git", "-C", str(src), *args], capture_output=True, text=True, timeout=30, check=True)
+        return run.stdout.strip()
+
+    try:
+        git("ls-files", "--error-unmatch", "__init__.py")  # jaxbsm itself is tracked, not just inside some repo
+        revision = git("rev-parse", "HEAD")
+        dirty = git("status", "--porcelain")
+    except (OSError, subprocess.SubprocessError):
+        return "unknown"
+    return revision + ("-dirty" if dirty else "")
+
+
+def _chain_method(settings: NutsSettings) -> str:
+    return "parallel" if jax.local_device_count() >= settings.chains > 1 else "vectorized"
+
+
+def _schedule(settings: NutsSettings) -> list[tuple[str, int]]:
+    """The blocks of a run, in order: ("warmup", steps) then ("sample", steps), steps <= block."""
+    return [
+        (phase, min(settings.block, total - start))
+        for phase, total in (("warmup", settings.warmup), ("sample", settings.samples))
+        for start in range(0, total, settings.block)
+    ]
+
+
+def _no_valid_start(config: FitConfig) -> ValueError:
+    return ValueError(
+        f"fit {config.name}: no finite log-likelihood found at 100 random points of the prior box; "
+        "check the parameter ranges against the physical region"
+    )
+
+
+def _initial_state(kernel: NUTS, config: FitConfig, chain_method: str):
+    """NumPyro's initial HMCState of every chain, from the keys ``numpyro.infer.MCMC.run`` would use.
+
+    Also sets up ``kernel.sample`` (vectorised over chains when the chains are vectorised)."""
+    settings = config.nuts
+    keys = jax.random.PRNGKey(settings.seed)
+    if settings.chains > 1:
+        keys = jax.random.split(keys, settings.chains)
+    init = partial(kernel.init, num_warmup=settings.warmup, model_args=(), model_kwargs={})
+    try:
+        state = jax.pmap(init)(keys) if chain_method == "parallel" else init(keys)
+    except RuntimeError as e:
+        if "Cannot find valid initial parameters" not in str(e):
+            raise
+        raise _no_valid_start(config) from None
+    if not np.isfinite(jax.device_get(state.potential_energy)).all():  # under pmap NumPyro cannot check
+        raise _no_valid_start(config)
+    return state
+
+
+def _advance_fn(kernel: NUTS, chain_method: str, chains: int, size: int):
+    """Compiled ``advance(state, n) -> (state, record)``: ``n <= size`` NUTS steps of every chain.
+
+    ``record`` holds, per step, the constrained position (``z``) and EXTRA_FIELDS in buffers of
+    ``size`` steps (the first ``n`` filled); the axes are (step, chain, ...) for vectorised chains,
+    (chain, step, ...) for parallel ones and (step, ...) for one chain. ``n`` is traced, so blocks of
+    any length up to ``size`` reuse one compilation."""
+    postprocess = kernel.postprocess_fn((), {})
+    if chain_method == "vectorized" and chains > 1:
+        postprocess = jax.vmap(postprocess)
+
+    def record(state):
+        return {"z": postprocess(state.z), **{f: attrgetter(f)(state) for f in EXTRA_FIELDS}}
+
+    def advance(state, n):
+        shapes = jax.eval_shape(record, state)
+        buffers = jax.tree.map(lambda s: jnp.zeros((size, *s.shape), s.dtype), shapes)
+
+        def step(i, carry):
+            state, buffers = carry
+            state = kernel.sample(state, (), {})
+            return state, jax.tree.map(lambda b, v: b.at[i].set(v), buffers, record(state))
+
+        return jax.lax.fori_loop(0, n, step, (state, buffers))
+
+    return jax.pmap(advance, in_axes=(0, None)) if chain_method == "parallel" else jax.jit(advance)
+
+
+def _chain_major(record, chain_method: str, chains: int, n: int) -> dict:
+    """A block's record on the host as {"draws": {site: a}, "extra": {field: a}}, a[chain, draw, ...]."""
+    if chain_method == "parallel":
+        order = lambda a: a[:, :n]
+    elif chains > 1:
+        order = lambda a: np.swapaxes(a[:n], 0, 1)
+    else:
+        order = lambda a: a[None, :n]
+    record = jax.tree.map(lambda a: np.ascontiguousarray(order(np.asarray(a))), jax.device_get(record))
+    return {"draws": record.pop("z"), "extra": record}
+
+
+def _write_atomic(path: Path, arrays: dict[str, np.ndarray]) -> None:
+    """``np.savez`` to a temporary file in the same directory, then ``os.replace`` onto ``path``."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    tmp = path.with_name(f".{path.name}.tmp")
+    try:
+        with open(tmp, "wb") as f:
+            np.savez(f, **arrays)
+            f.flush()
+            os.fsync(f.fileno())
+        os.replace(tmp, path)
+    finally:
+        tmp.unlink(missing_ok=True)
+
+
+def _save_checkpoint(path: Path, config: FitConfig, chain_method: str, done: int, state, records) -> None:
+    leaves = jax.tree_util.tree_flatten_with_path(jax.device_get(state))[0]
+    meta = {
+        "format": CHECKPOINT_FORMAT,
+        "config_yaml": config.to_yaml(),
+        "chain_method": chain_method,
+        "steps_done": done,
+        "state_paths": [jax.tree_util.keystr(p) for p, _ in leaves],
+    }
+    arrays = {"meta": np.array(json.dumps(meta))}
+    arrays.update({f"state/{i}": np.asarray(leaf) for i, (_, leaf) in enumerate(leaves)})
+    for group in ("draws", "extra"):
+        arrays.update({f"{group}/{k}": v for k, v in records[group].items()})
+    _write_atomic(path, arrays)
+
+
+def _load_checkpoint(path: Path, config: FitConfig, chain_method: str):
+    """(meta, state leaves, records) of a checkpoint written for ``config``; ValueError otherwise."""
+    try:
+        with np.load(path, allow_pickle=False) as data:
+            arrays = {k: data[k] for k in data.files}
+        meta = json.loads(str(arrays.pop("meta")))
+    except FileNotFoundError:
+        raise ValueError(f"checkpoint {path} does not exist: nothing to resume") from None
+    except (OSError, ValueError, KeyError, zipfile.BadZipFile) as e:
+        raise ValueError(f"checkpoint {path} is not a readable jaxbsm NUTS checkpoint: {e}") from None
+    if meta.get("format") != CHECKPOINT_FORMAT:
+        raise ValueError(f"checkpoint {path} has format {meta.get('format')!r}; this version reads {CHECKPOINT_FORMAT}")
+    if meta["config_yaml"] != config.to_yaml():
+        diff = difflib.unified_diff(
+            meta["config_yaml"].splitlines(), config.to_yaml().splitlines(), "checkpoint", "now", n=0, lineterm=""
+        )
+        changed = "; ".join(line for line in diff if line[:1] in "+-" and line[:3] not in ("---", "+++"))
+        raise ValueError(
+            f"checkpoint {path} was written for a different configuration ({changed}); "
+            "resume with the same fit and options, or start a new run"
+        )
+    if meta["chain_method"] != chain_method:
+        warnings.warn(
+            f"checkpoint {path} was written with {meta['chain_method']} chains, resuming with {chain_method}: "
+            "the draws are a valid continuation but not bit-identical to an uninterrupted run",
+            stacklevel=3,
+        )
+    leaves = [arrays.pop(f"state/{i}") for i in range(len(meta["state_paths"]))]
+    records = {
+        group: {k.split("/", 1)[1]: v for k, v in arrays.items() if k.startswith(f"{group}/")}
+        for group in ("draws", "extra")
+    }
+    return meta, leaves, records
+
+
+def _restore_state(fresh, meta, leaves, path: Path):
+    """The checkpointed state in the tree structure of ``fresh`` (a newly initialised state)."""
+    flat, treedef = jax.tree_util.tree_flatten_with_path(fresh)
+    layout = [(jax.tree_util.keystr(p), np.shape(x), np.dtype(x.dtype)) for p, x in flat]
+    stored = [(p, np.shape(x), x.dtype) for p, x in zip(meta["state_paths"], leaves)]
+    if layout != stored:
+        raise ValueError(
+            f"checkpoint {path}: the sampler state layout differs from this NumPyro/JAX setup's "
+            "(other package versions or precision); it cannot be resumed here"
+        )
+    return jax.tree_util.tree_unflatten(treedef, leaves)
+
+
+def _append(records, block):
+    if not records["draws"]:
+        return block
+    return {g: {k: np.concatenate([records[g][k], v], axis=1) for k, v in block[g].items()} for g in block}
+
+
+def run_nuts(
+    likelihood,
+    config: FitConfig,
+    progress: bool = True,
+    checkpoint: str | os.PathLike | None = None,
+    resume: bool = False,
+) -> az.InferenceData:
     """Sample the posterior of ``config``'s free parameters under ``likelihood`` with NUTS.
+
+    The run goes in blocks of at most ``config.nuts.block`` steps (see the module docstring); with
+    ``checkpoint`` (a file path, conventionally ``<output dir>/checkpoint.npz``) the sampler state
+    and draws are written there atomically after every block, replacing an existing file, and kept
+    after the run. ``resume=True`` continues the run saved in ``checkpoint``; it must have been
+    written for the same configuration (ValueError naming the differing fields otherwise). The
+    draws are bit-identical to an uninterrupted run with the same seed; a finished checkpoint only
+    re-evaluates its draws. The draws do not depend on the block length.
 
     Returns InferenceData with groups posterior (free parameters, in their units),
     log_likelihood (variable ``log_likelihood`` over dimension ``term`` = likelihood.term_names),
     posterior_predictive (one variable per observable the model predicts, constrained or not), sample_stats
     (diverging, n_steps, tree_depth, lp, energy, acceptance_rate, step_size) and attrs (config as
-    YAML, package versions, seed, device, date, divergence and non-finite log L counts).
+    YAML, package and Python versions, git revision of the jaxbsm sources, host platform, seed,
+    device, date, divergence and non-finite log L counts).
     Draws whose log L is not finite are kept and counted (attrs ``n_nonfinite_log_likelihood``).
     """
     settings = config.nuts
-    chain_method = "parallel" if jax.local_device_count() >= settings.chains > 1 else "vectorized"
-    kernel = NUTS(
-        numpyro_model(likelihood, config),
-        target_accept_prob=settings.target_accept,
-        max_tree_depth=settings.max_tree_depth,
-    )
-    mcmc = MCMC(
-        kernel,
-        num_warmup=settings.warmup,
-        num_samples=settings.samples,
-        num_chains=settings.chains,
-        chain_method=chain_method,
-        progress_bar=progress,
-    )
-    try:
-        mcmc.run(jax.random.PRNGKey(settings.seed), extra_fields=EXTRA_FIELDS)
-    except RuntimeError as e:
-        if "Cannot find valid initial parameters" not in str(e):
-            raise
-        raise ValueError(
-            f"fit {config.name}: no finite log-likelihood found at 100 random points of the prior box; "
-            "check the parameter ranges against the physical region"
-        ) from None
-    draws = mcmc.get_samples(group_by_chain=True)
-    samples = {k: np.asarray(draws[k]) for k in config.free}  # in the configuration's order
-    extra = {k: np.asarray(v) for k, v in mcmc.get_extra_fields(group_by_chain=True).items()}
+    chain_method = _chain_method(settings)
+    path = None if checkpoint is None else Path(checkpoint)
+    if resume and path is None:
+        raise ValueError("run_nuts: resume=True needs the checkpoint path to resume from; got checkpoint=None")
+    schedule = _schedule(settings)
+    ends = np.cumsum([n for _, n in schedule]).tolist()
+    done, records = 0, {"draws": {}, "extra": {}}
+    if resume:
+        meta, leaves, records = _load_checkpoint(path, config, chain_method)
+        done = meta["steps_done"]
+        if done not in ends:
+            raise ValueError(f"checkpoint {path}: steps_done = {done} is not the end of a block of this run")
 
-    total, terms, preds = evaluate_draws(likelihood, config, samples)
+    if done < ends[-1]:
+        kernel = NUTS(
+            numpyro_model(likelihood, config),
+            target_accept_prob=settings.target_accept,
+            max_tree_depth=settings.max_tree_depth,
+        )
+        state = _initial_state(kernel, config, chain_method)
+        if resume:
+            state = _restore_state(state, meta, leaves, path)
+        advance = _advance_fn(kernel, chain_method, settings.chains, max(n for _, n in schedule))
+        with tqdm(total=ends[-1], initial=done, disable=not progress, unit="step") as bar:
+            for (phase, n), end in zip(schedule, ends):
+                if end <= done:
+                    continue
+                bar.set_description(f"NUTS {phase}")
+                state, record = advance(state, n)
+                if phase == "sample":
+                    records = _append(records, _chain_major(record, chain_method, settings.chains, n))
+                done = end
+                if path is not None:
+                    _save_checkpoint(path, config, chain_method, done, state, records)
+                bar.update(n)
+
+    samples = {k: records["draws"][k] for k in config.free}  # in the configuration's order
+    extra = records["extra"]
+
+    from inference.scan import evaluate_points  # scan builds on this module's full_parameters
+
+    total, terms, preds = evaluate_points(likelihood, config, samples)  # batched over all local devices
     n_nonfinite = int(np.sum(~np.isfinite(total)))
     n_divergent = int(extra["diverging"].sum())
     if n_nonfinite:
@@ -176,6 +393,8 @@ def run_nuts(likelihood, config: FitConfig, progress: bool = True) -> az.Inferen
         "date": datetime.datetime.now(datetime.UTC).isoformat(timespec="seconds"),
         "n_divergent": n_divergent,
         "n_nonfinite_log_likelihood": n_nonfinite,
+        "git_revision": git_revision(),
+        "host": platform.platform(),
         **_versions(),
     }
     import arviz as az  # imported here so the model and sampler work where ArviZ is absent (GPU image)

@@ -70,7 +70,8 @@ def test_fit_writes_all_files_and_refuses_overwrite(capsys, tmp_path, fake_fits)
     out_dir = tmp_path / "out"
     code, out, err = run(capsys, "fit", str(path), "--out", str(out_dir), "--samples", "100", "--no-progress")
     assert code == 0, err
-    assert sorted(p.name for p in out_dir.iterdir()) == ["config.yaml", "corner.png", "posterior.nc", "summary.csv"]
+    assert sorted(p.name for p in out_dir.iterdir()) == ["chains", "config.yaml", "corner.png", "posterior.nc", "summary.csv"]
+    assert sorted(p.name for p in (out_dir / "chains").iterdir())[:2] == ["gauss.paramnames", "gauss.ranges"]
     for needle in ("r_hat", "ess_bulk", "ess_tail", "hdi_16%", "divergences", "pull", "Delta chi2"):
         assert needle in out
     idata = az.from_netcdf(out_dir / "posterior.nc")
@@ -93,6 +94,10 @@ def test_bib_and_bestfit(capsys, tmp_path, fake_fits):
     path.write_text(yaml.safe_dump(gauss_config_dict(bestfit={"starts": 8, "steps": 200})))
     code, out, _ = run(capsys, "bib", str(path))
     assert code == 0 and "@misc{fake" in out
+    assert "@article{Hoffman:2014nuts" in out and "Skilling" not in out  # NUTS cited, nested sampling not used
+    code, out, _ = run(capsys, "bib", str(path), "--methods", "profile", "compare")
+    assert code == 0 and "@article{Wilks:1938" in out and "@article{Albert:2020jaxns" in out
+    assert out.count("@software{jax2018github") == 1
     code, out, _ = run(capsys, "bestfit", str(path), "--starts", "4")
     assert code == 0 and "0.3" in out and "4 starts" in out
 
@@ -103,7 +108,8 @@ def test_fit_end_to_end_on_shipped_fit(capsys, tmp_path):
     argv = ["fit", "flavour-c9-2017", "--out", str(out_dir), "--chains", "2", "--warmup", "150", "--samples", "150"]
     code, out, err = run(capsys, *argv, "--no-progress")
     assert code == 0, err
-    assert sorted(p.name for p in out_dir.iterdir()) == ["config.yaml", "corner.png", "posterior.nc", "summary.csv"]
+    assert sorted(p.name for p in out_dir.iterdir()) == ["chains", "config.yaml", "corner.png", "posterior.nc", "summary.csv"]
+    assert sorted(p.name for p in (out_dir / "chains").iterdir())[:2] == ["flavour-c9-2017.paramnames", "flavour-c9-2017.ranges"]
     idata = az.from_netcdf(out_dir / "posterior.nc")
     assert -2.5 < float(idata.posterior["dC9_mu"].mean()) < -0.5
     assert idata.log_likelihood["log_likelihood"].sizes["term"] >= 3

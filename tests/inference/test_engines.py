@@ -12,7 +12,8 @@ import pytest
 from inference_fakes import MU, SIGMA, GaussLikelihood, make_config
 
 from inference.bestfit import best_fit
-from inference.nuts import diagnostics, evaluate_draws, run_nuts
+from inference.nuts import diagnostics, run_nuts
+from inference.scan import evaluate_points
 from inference.results import FILES, OutputExistsError, write_results
 
 
@@ -97,7 +98,7 @@ def test_minus_inf_region_is_handled_and_counted():
     config = make_config(bestfit={"starts": 16, "steps": 300, "seed": 3})
     cut = GaussLikelihood(cut=1.0)
     # draws in the forbidden region: -inf (never NaN) in log L and every term, and counted
-    total, terms, _ = evaluate_draws(cut, config, {"x": np.array([[0.0, 2.0]]), "y": np.array([[0.0, 0.0]])})
+    total, terms, _ = evaluate_points(cut, config, {"x": np.array([[0.0, 2.0]]), "y": np.array([[0.0, 0.0]])})
     assert total[0, 0] > -np.inf and total[0, 1] == -np.inf
     assert not np.isnan(terms).any() and np.isneginf(terms[0, 1]).all()
     assert np.sum(~np.isfinite(total)) == 1
