@@ -173,6 +173,35 @@ def nuts_benchmark(likelihood, config, warmup: int | None = None, samples: int |
     }
 
 
+QUICK_NUTS = {"warmup": 300, "samples": 300}  # per-chain counts of the short NUTS runs (``--quick``)
+
+
+def fit_nuts(fit: str, quick: bool = False) -> dict:
+    """``nuts_benchmark`` on the shipped fit ``fit`` (a name from ``inference/fits`` or a YAML path).
+
+    The likelihood is the one ``jaxbsm fit`` samples (``inference.cli.load_likelihood``: the fit's
+    model on its datasets with its fixed values). ``quick`` uses the ``QUICK_NUTS`` counts instead
+    of the fit's own.
+    """
+    from inference.cli import load_likelihood
+    from inference.config import load_config
+
+    config = load_config(fit)
+    return nuts_benchmark(load_likelihood(config), config, **(QUICK_NUTS if quick else {}))
+
+
+def nuts_summary(nuts: Mapping) -> str:
+    """One markdown line on a ``nuts_benchmark`` result, or the reason it was skipped."""
+    if "min_ess_bulk" not in nuts:
+        return f"NUTS: skipped ({nuts.get('skipped', 'no result')})"
+    return (
+        f"NUTS {nuts['fit']} ({nuts['chains']} chains x {nuts['warmup']} warm-up + {nuts['samples']} draws):"
+        f" compile+warm-up {nuts['warmup_s']:.1f} s, sampling {nuts['sampling_s']:.1f} s,"
+        f" min ESS_bulk {nuts['min_ess_bulk']:.0f} -> {nuts['ess_per_s']:.0f} ESS/s"
+        f" ({nuts['ess_per_s_total']:.0f} ESS/s including compile+warm-up)"
+    )
+
+
 def package_versions(packages: Sequence[str]) -> dict[str, str | None]:
     """Installed version of each distribution, None where it is not installed."""
     out: dict[str, str | None] = {}

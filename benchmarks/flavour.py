@@ -57,7 +57,7 @@ COMPARISON_POINTS = (
     (0.3, 0.3),
     (-1.0, 1.0),
 )
-QUICK_NUTS = {"warmup": 300, "samples": 300}
+QUICK_NUTS = common.QUICK_NUTS
 
 
 def flavour_log_likelihood(likelihood) -> Callable[[jax.Array], jax.Array]:
@@ -141,15 +141,8 @@ def summary(result: dict) -> str:
         f"Single-point latency (jit, block_until_ready): {result['latency']['seconds'] * 1e6:.1f} us"
         f" (compile {result['latency']['compile_s']:.2f} s)",
     ]
-    nuts = result.get("nuts", {})
-    if "min_ess_bulk" in nuts:
-        out += [
-            "",
-            f"NUTS {nuts['fit']} ({nuts['chains']} chains x {nuts['warmup']} warm-up + {nuts['samples']} draws):"
-            f" compile+warm-up {nuts['warmup_s']:.1f} s, sampling {nuts['sampling_s']:.1f} s,"
-            f" min ESS_bulk {nuts['min_ess_bulk']:.0f} -> {nuts['ess_per_s']:.0f} ESS/s"
-            f" ({nuts['ess_per_s_total']:.0f} ESS/s including compile+warm-up)",
-        ]
+    if "min_ess_bulk" in result.get("nuts", {}):
+        out += ["", common.nuts_summary(result["nuts"])]
     comp = result.get("comparison")
     if comp:
         flavio = result["flavio"]

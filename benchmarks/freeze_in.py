@@ -10,11 +10,14 @@ log-uniform), m_N = 10 keV. Reported:
    ``higgs_portal`` on 512 nodes, the same T_start and T_end) solved point by point with scipy's
    ``solve_ivp(method="Radau")`` at rtol 1e-8, in the same run: seconds per point for the table and
    for the ODE, and the relative difference of Ω_N h² from jaxbsm's;
-3. the speed ratio, jaxbsm's best batch against scipy (table + ODE per point).
+3. the speed ratio, jaxbsm's best batch against scipy (table + ODE per point);
+4. NUTS ESS/s on the shipped fit ``scalar-decay-omega`` (``benchmarks.common.fit_nuts``; its
+   Ω_N h² is the Boltzmann solve tabulated on a (λ, y) grid, so NUTS does not run the solver).
 
 Results go to ``<out>/freeze_in-<device>.json`` and a markdown summary is printed.
 
-    python -m benchmarks.freeze_in [--quick] [--max-batch N] [--scipy-points N] [--out DIR]
+    python -m benchmarks.freeze_in [--quick] [--max-batch N] [--scipy-points N] [--out DIR] [--no-nuts]
+                                   [--no-gradient]
 """
 
 from __future__ import annotations
@@ -42,6 +45,7 @@ from jaxbsm.cosmology import thermal
 M_N = 1e-5
 RANGES = {"m_S": (20.0, 1000.0), "lam": (1e-12, 1e-4), "y": (1e-10, 1e-6)}
 BATCH_SIZES = (1, 8, 64)
+FIT = "scalar-decay-omega"
 SCIPY_TABLE = 512  # nodes of scipy's not-a-knot ⟨σv⟩ spline: 128 leave it 2e-3 off at some points
 
 
@@ -121,14 +125,18 @@ def scipy_point(lam: float, y: float, m_S: float) -> tuple[float, float, float]:
     return float(fi.omega_h2(Y_N + 2 * Y_S, M_N)), t_table, t_ode
 
 
-def run(max_batch: int = BATCH_SIZES[-1], scipy_points: int = 8, min_time: float = 1.0, quick: bool = False) -> dict:
+def run(max_batch: int = BATCH_SIZES[-1], scipy_points: int = 8, min_time: float = 1.0, quick: bool = False,
+        nuts: bool = False, with_gradient: bool = True) -> dict:
+    """The whole benchmark; returns the result dict (see module doc).
+
+    With ``nuts``, also NUTS on the fit FIT (``common.QUICK_NUTS`` draws with ``quick``); without
+    ``with_gradient``, no gradient scan (its compile is the longest, about a minute on a CPU).
+    """
     sizes = [b for b in BATCH_SIZES if b <= max_batch]
     env = common.environment(("jax", "jaxlib", "diffrax", "interpax", "jaxbsm", "scipy"))
-    throughput = {
-        "yields": common.batch_scan(yields, make_points, sizes, chunk=max(sizes), min_time=min_time, min_calls=2),
-        "with_spectrum": common.batch_scan(with_spectrum, make_points, sizes, chunk=max(sizes), min_time=min_time, min_calls=2),
-        "gradient": common.batch_scan(gradient, make_points, sizes, chunk=max(sizes), min_time=min_time, min_calls=2),
-    }
+    functions = {"yields": yields, "with_spectrum": with_spectrum, **({"gradient": gradient} if with_gradient else {})}
+    throughput = {k: common.batch_scan(f, make_points, sizes, chunk=max(sizes), min_time=min_time, min_calls=2)
+                  for k, f in functions.items()}
     throughput["best"] = {k: common.best_row(v) for k, v in throughput.items()}
     pts = np.asarray(make_points(scipy_points, seed=1))
     ours = np.asarray(jax.jit(jax.vmap(yields))(jnp.asarray(pts)))
@@ -147,6 +155,7 @@ def run(max_batch: int = BATCH_SIZES[-1], scipy_points: int = 8, min_time: float
                   "ode_seconds_per_point": float(np.mean([r["ode_s"] for r in rows])),
                   "max_abs_rel_diff": float(max(abs(r["rel_diff"]) for r in rows))},
         "ratio_best_batch_vs_scipy": throughput["best"]["yields"]["points_per_s"] * per_point,
+        "nuts": common.fit_nuts(FIT, quick) if nuts else {"skipped": "disabled"},
     }
 
 
@@ -154,27 +163,34 @@ def summary(result: dict) -> str:
     tp = result["throughput"]
     env = result["environment"]
     lines = [f"## Freeze-in Boltzmann solve, {env['device']['kind']}, float64={env['float64']}", ""]
+    labels = {"yields": "points/s (yields)", "with_spectrum": "points/s (+ f_N)", "gradient": "gradients/s"}
+    kinds = [k for k in labels if k in tp]
     lines.append(common.markdown_table(
-        ["batch", "points/s (yields)", "compile s", "points/s (+ f_N)", "compile s", "gradients/s", "compile s"],
-        [[a["batch"], f"{a['points_per_s']:.3g}", f"{a['compile_s']:.1f}", f"{b['points_per_s']:.3g}",
-          f"{b['compile_s']:.1f}", f"{c['points_per_s']:.3g}", f"{c['compile_s']:.1f}"]
-         for a, b, c in zip(tp["yields"], tp["with_spectrum"], tp["gradient"])],
+        ["batch"] + [h for k in kinds for h in (labels[k], "compile s")],
+        [[rs[0]["batch"]] + [x for r in rs for x in (f"{r['points_per_s']:.3g}", f"{r['compile_s']:.1f}")]
+         for rs in zip(*(tp[k] for k in kinds))],
     ))
     sc = result["scipy"]
     lines += ["", f"scipy solve_ivp (Radau) point by point: {sc['seconds_per_point']:.3g} s/point "
               f"(ODE alone {sc['ode_seconds_per_point']:.3g} s); max |Omega difference| {sc['max_abs_rel_diff']:.2g}",
               f"jaxbsm best batch / scipy: {result['ratio_best_batch_vs_scipy']:.3g}x"]
+    if "nuts" in result:
+        lines += ["", common.nuts_summary(result["nuts"])]
     return "\n".join(lines)
 
 
 def main(argv: Sequence[str] | None = None) -> None:
     parser = argparse.ArgumentParser(prog="python -m benchmarks.freeze_in", description=__doc__.split("\n\n")[0])
-    parser.add_argument("--quick", action="store_true", help="0.3 s timing loops")
+    parser.add_argument("--quick", action="store_true",
+                        help=f"0.3 s timing loops and a short NUTS run ({common.QUICK_NUTS})")
     parser.add_argument("--max-batch", type=int, default=BATCH_SIZES[-1], help="largest batch")
     parser.add_argument("--scipy-points", type=int, default=8, help="points solved by scipy")
     parser.add_argument("--out", default=str(common.RESULTS_DIR), help="output directory (default benchmarks/results)")
+    parser.add_argument("--no-nuts", action="store_true", help=f"skip NUTS on {FIT}")
+    parser.add_argument("--no-gradient", action="store_true", help="skip the gradient scan (compile ~1 min)")
     args = parser.parse_args(argv)
-    result = run(args.max_batch, args.scipy_points, min_time=0.3 if args.quick else 1.0, quick=args.quick)
+    result = run(args.max_batch, args.scipy_points, min_time=0.3 if args.quick else 1.0, quick=args.quick,
+                 nuts=not args.no_nuts, with_gradient=not args.no_gradient)
     path = common.write_json(result, args.out, f"freeze_in-{common.device_name()}.json")
     print(summary(result))
     print(f"\nwritten to {path}", file=sys.stderr)

@@ -12,11 +12,13 @@ uniform in [0.5, 5] GeV and L in [100, 1300] km. Reported (DESIGN.md §7):
    ``--max-peer-batch``, and nuSQuIDS (one ODE evolution per point and initial flavour) on a few
    points; the ratios of best throughputs and the largest |Delta P| against each;
 3. m_bb band throughput: ``spectrum.m_betabeta_band`` over random (theta12, theta13, m_lightest,
-   dm21, dm3l) with both orderings.
+   dm21, dm3l) with both orderings;
+4. NUTS ESS/s on the shipped fit ``neutrino-global-NO`` (``benchmarks.common.fit_nuts``).
 
 Results go to ``<out>/neutrino-<device>.json`` and a markdown summary is printed.
 
     python -m benchmarks.neutrino [--quick] [--max-batch N] [--max-peer-batch N] [--out DIR] [--no-peers]
+                                  [--no-nuts]
 """
 
 from __future__ import annotations
@@ -46,6 +48,7 @@ ENERGY_GEV, BASELINE_KM = (0.5, 5.0), (100.0, 1300.0)
 BATCH_SIZES = tuple(10**k for k in range(7))
 N_NUSQUIDS = 20
 N_ACCURACY = 1000
+FIT = "neutrino-global-NO"
 
 
 def mixing() -> jax.Array:
@@ -222,12 +225,17 @@ def summary(result: dict) -> str:
         out += ["", f"nuSQuIDS {nsq['version']}: {nsq['points_per_s']:.3g} points/s ({nsq['points']} points);"
                     f" jaxbsm is {result['comparison']['analytic_over_nusquids']:.3g}x faster;"
                     f" max |Delta P| = {nsq['max_abs_diff_P']:.2g}"]
+    if "nuts" in result:
+        out += ["", common.nuts_summary(result["nuts"])]
     return "\n".join(out)
 
 
 def run(*, max_batch: int = 10**6, max_peer_batch: int = 10**5, chunk: int = 10**6, min_time: float = 1.0,
-        peer_codes: bool = True, quick: bool = False) -> dict:
-    """The whole benchmark; returns the result dict (see module doc)."""
+        peer_codes: bool = True, quick: bool = False, nuts: bool = False) -> dict:
+    """The whole benchmark; returns the result dict (see module doc).
+
+    With ``nuts``, also NUTS on the fit FIT (``common.QUICK_NUTS`` draws with ``quick``).
+    """
     env = common.environment(("jax", "jaxlib", "jaxbsm", "nuoscprobexact", "nuSQuIDS"))
     sizes = [b for b in BATCH_SIZES if b <= max_batch]
     single = jax.jit(analytic)
@@ -269,20 +277,24 @@ def run(*, max_batch: int = 10**6, max_peer_batch: int = 10**5, chunk: int = 10*
     if "points_per_s" in nsq:
         comparison["analytic_over_nusquids"] = best["analytic"]["points_per_s"] / nsq["points_per_s"]
     result["comparison"] = comparison
+    result["nuts"] = common.fit_nuts(FIT, quick) if nuts else {"skipped": "disabled"}
     return result
 
 
 def main(argv: Sequence[str] | None = None) -> None:
     parser = argparse.ArgumentParser(prog="python -m benchmarks.neutrino", description=__doc__.split("\n\n")[0])
-    parser.add_argument("--quick", action="store_true", help="0.3 s timing loops")
+    parser.add_argument("--quick", action="store_true",
+                        help=f"0.3 s timing loops and a short NUTS run ({common.QUICK_NUTS})")
     parser.add_argument("--max-batch", type=int, default=10**6, help="largest batch size (default 1e6)")
     parser.add_argument("--max-peer-batch", type=int, default=10**5, help="largest NuOscProbExact batch (1e5)")
     parser.add_argument("--chunk", type=int, default=10**6, help="evaluate larger batches this many points at a time")
     parser.add_argument("--out", default=str(common.RESULTS_DIR), help="output directory (default benchmarks/results)")
     parser.add_argument("--no-peers", action="store_true", help="skip NuOscProbExact and nuSQuIDS")
+    parser.add_argument("--no-nuts", action="store_true", help=f"skip NUTS on {FIT}")
     args = parser.parse_args(argv)
     result = run(max_batch=args.max_batch, max_peer_batch=min(args.max_peer_batch, args.max_batch), chunk=args.chunk,
-                 min_time=0.3 if args.quick else 1.0, peer_codes=not args.no_peers, quick=args.quick)
+                 min_time=0.3 if args.quick else 1.0, peer_codes=not args.no_peers, quick=args.quick,
+                 nuts=not args.no_nuts)
     path = common.write_json(result, args.out, f"neutrino-{common.device_name()}.json")
     print(summary(result))
     print(f"\nwritten {path}", file=sys.stderr)

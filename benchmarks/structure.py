@@ -12,11 +12,14 @@ Reported:
    reference tables (fluid approximation off, l_max_ncdm = 30) and with CLASS's defaults, if a
    Python with classy is given (``--classy-python``; classy is not a jaxbsm dependency), otherwise
    the times stored with the reference tables (marked as such);
-3. the ratio at the stated accuracy.
+3. the ratio at the stated accuracy;
+4. NUTS ESS/s on the shipped fit ``scalar-decay-structure`` (``benchmarks.common.fit_nuts``; its
+   λ_hm and Ω_N h² are the full chain tabulated on a (λ, y) grid, so NUTS does not run the solver).
 
 Results go to ``<out>/structure-<device>.json`` and a markdown summary is printed.
 
-    python -m benchmarks.structure [--quick] [--max-batch N] [--classy-python PATH] [--out DIR]
+    python -m benchmarks.structure [--quick] [--max-batch N] [--classy-python PATH] [--out DIR] [--no-nuts]
+                                   [--no-gradient]
 """
 
 from __future__ import annotations
@@ -37,6 +40,7 @@ from benchmarks import common
 from jaxbsm.cosmology import ncdm, transfer
 
 K_H = np.geomspace(8.0, 130.0, 12)
+FIT = "scalar-decay-structure"
 REFERENCE = Path(__file__).parents[1] / "tests" / "cosmology" / "data" / "class_transfer.json"
 
 CLASS_SCRIPT = r"""
@@ -55,7 +59,9 @@ def khm_of_mass(m):
     return transfer.half_mode_k(K_H, T2[:, 0]), jnp.all(ok)
 
 
-def run_jaxbsm(batch_sizes, seed=0):
+def run_jaxbsm(batch_sizes, seed=0, gradient=True):
+    """Rows (batch, compile_s, seconds, models_per_s, all_ok) per batch size, and the gradient's timing
+    (``{"skipped": "disabled"}`` without ``gradient``)."""
     rows = []
     rng = np.random.default_rng(seed)
     transfer.transfer_squared(K_H, ncdm.thermal_wdm(3.0))  # Λ-CDM reference (cached), not timed per model
@@ -67,6 +73,8 @@ def run_jaxbsm(batch_sizes, seed=0):
         _, ok = fn(m)
         rows.append({"batch": n, "compile_s": first - steady, "seconds": steady, "models_per_s": n / steady,
                      "all_ok": bool(np.all(np.asarray(ok)))})
+    if not gradient:
+        return rows, {"skipped": "disabled"}
     grad = jax.jit(jax.grad(lambda m: khm_of_mass(m)[0]))
     first = common.wall(grad, 3.0)
     steady = common.steady_seconds(grad, 3.0, min_time=1.0, min_calls=2)
@@ -90,15 +98,19 @@ def run_class(python: str | None):
 
 def main(argv=None):
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    ap.add_argument("--quick", action="store_true", help="batch sizes 1 and 2 only")
+    ap.add_argument("--quick", action="store_true",
+                    help=f"batch sizes 1 and 2 only and a short NUTS run ({common.QUICK_NUTS})")
     ap.add_argument("--max-batch", type=int, default=16)
     ap.add_argument("--classy-python", default=None, help="a Python interpreter with classy installed")
     ap.add_argument("--out", default=str(common.RESULTS_DIR))
+    ap.add_argument("--no-nuts", action="store_true", help=f"skip NUTS on {FIT}")
+    ap.add_argument("--no-gradient", action="store_true", help="skip the gradient d k_hm/d m (compile ~1 min)")
     args = ap.parse_args(argv)
     sizes = [1, 2] if args.quick else [b for b in (1, 4, 16, 64, 256) if b <= args.max_batch]
     t0 = time.time()
-    rows, grad = run_jaxbsm(sizes)
+    rows, grad = run_jaxbsm(sizes, gradient=not args.no_gradient)
     cls = run_class(args.classy_python)
+    nuts = {"skipped": "disabled"} if args.no_nuts else common.fit_nuts(FIT, args.quick)
     best = max(r["models_per_s"] for r in rows)
     result = {
         "environment": common.environment(),
@@ -109,12 +121,15 @@ def main(argv=None):
         "class": cls,
         "speedup_vs_class_converged": best * cls["converged_s"],
         "speedup_vs_class_default": best * cls["default_s"],
+        "nuts": nuts,
         "wall_s": time.time() - t0,
     }
     path = common.write_json(result, args.out, f"structure-{common.device_name()}.json")
     print(common.markdown_table(["batch", "compile [s]", "models/s"], [[r["batch"], r["compile_s"], r["models_per_s"]] for r in rows]))
-    print(f"gradient d k_hm/d m: {grad['gradients_per_s']:.3g}/s; CLASS {cls['converged_s']:.3g} s (converged), "
+    gradient = f"{grad['gradients_per_s']:.3g}/s" if "gradients_per_s" in grad else f"skipped ({grad['skipped']})"
+    print(f"gradient d k_hm/d m: {gradient}; CLASS {cls['converged_s']:.3g} s (converged), "
           f"{cls['default_s']:.3g} s (default); speed-up {result['speedup_vs_class_converged']:.3g}x at converged accuracy")
+    print(common.nuts_summary(nuts))
     print(f"written {path}")
     return result
 
