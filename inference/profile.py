@@ -96,12 +96,12 @@ class Profile:
         lines.append(f"lowest grid point: {at}   chi2 = {self.chi2[i_min]:.4f}")
         if len(self.axes) == 1:
             name = self.names[0]
-            for label, pieces in self.intervals().items():
+            for (label, pieces), level in zip(self.intervals().items(), WILKS_LEVELS[1]):
                 text = " U ".join(
                     f"[{lo:.5g}{' (grid edge)' if olo else ''}, {hi:.5g}{' (grid edge)' if ohi else ''}]"
                     for lo, hi, olo, ohi in pieces
                 )
-                lines.append(f"{label} ({'Delta chi2 < ' + format(WILKS_LEVELS[1][label == '2sigma'], 'g')}): {name} in {text or '(empty)'}")
+                lines.append(f"{label} (Delta chi2 < {level:g}): {name} in {text or '(empty)'}")
         else:
             lines.append("regions: Delta chi2 < 2.30 (1 sigma) and < 6.18 (2 sigma), see the plot")
         return "\n".join(lines)
