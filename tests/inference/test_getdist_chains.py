@@ -5,13 +5,12 @@ from __future__ import annotations
 import dataclasses
 
 import arviz as az
+import getdist  # in the test extra
 import numpy as np
 import pytest
 from inference_fakes import make_config
 
 from inference.getdist_chains import _latex, write_getdist
-
-getdist = pytest.importorskip("getdist")
 
 
 @pytest.fixture(scope="module")
