@@ -13,8 +13,10 @@ Several processes (hosts): call :func:`initialize_distributed` first in every pr
 the same calls with the same points in every process (SPMD). The mesh then spans the global
 ``jax.devices()``; each process transfers only the rows of a chunk its own devices hold
 (``jax.make_array_from_callback``), and the results are gathered so that every process gets the
-full numpy output (``jax.experimental.multihost_utils.process_allgather``). With one process,
-the path taken here and tested, both steps reduce to a plain transfer.
+full numpy output (``jax.experimental.multihost_utils.process_allgather``). With one process
+both steps reduce to a plain transfer. Tested with two CPU processes on one machine (gloo
+collectives: ``jax.config.update("jax_cpu_collectives_implementation", "gloo")`` before
+initialising): both get the one-process values.
 
 Reproducibility: a result depends on the points and on the per-device chunk shape only. XLA may
 pick another kernel for another array size (XLA:CPU sums arrays of about 4096 elements or more
