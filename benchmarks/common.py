@@ -118,49 +118,28 @@ def min_ess_bulk(samples: Mapping[str, np.ndarray]) -> tuple[float, str]:
 def nuts_benchmark(likelihood, config, warmup: int | None = None, samples: int | None = None) -> dict:
     """NUTS on a fit configuration, timed by phase; ESS per second of sampling.
 
-    The NumPyro model is ``inference.nuts.numpyro_model``, the one ``run_nuts`` samples, with the
-    same chain method; the MCMC object is driven here because timing warm-up and sampling
-    separately needs it. ``warmup`` and
-    ``samples`` override the configuration's per-chain counts.
+    Runs the sampler of ``jaxbsm fit`` (``inference.nuts.sample_nuts``, which needs no ArviZ) and
+    takes its phase timings. ``warmup`` and ``samples`` override the configuration's per-chain
+    counts.
 
     Returns chains, warmup, samples, chain_method, warmup_s (compile + warm-up), sampling_s
-    (sampling, including the jit of its loop), total_s, min_ess_bulk, ess_method, ess_per_s
-    (over sampling_s), ess_per_s_total (over total_s), divergences and gradient_evals_per_s.
+    (the draws; the sampler is compiled once, in warm-up), total_s, min_ess_bulk, ess_method,
+    ess_per_s (over sampling_s), ess_per_s_total (over total_s), divergences and
+    gradient_evals_per_s.
     """
-    from numpyro.infer import MCMC, NUTS
+    from inference.nuts import chain_method_of, sample_nuts
 
-    from inference.nuts import numpyro_model
-
-    model = numpyro_model(likelihood, config)
+    config = config.with_overrides(nuts={"warmup": warmup, "samples": samples})
     settings = config.nuts
-    n_warmup = settings.warmup if warmup is None else warmup
-    n_samples = settings.samples if samples is None else samples
-    chain_method = "parallel" if jax.local_device_count() >= settings.chains > 1 else "vectorized"
-    mcmc = MCMC(
-        NUTS(model, target_accept_prob=settings.target_accept, max_tree_depth=settings.max_tree_depth),
-        num_warmup=n_warmup,
-        num_samples=n_samples,
-        num_chains=settings.chains,
-        chain_method=chain_method,
-        progress_bar=False,
-    )
-    start = time.perf_counter()
-    mcmc.warmup(jax.random.PRNGKey(settings.seed))
-    jax.block_until_ready(mcmc.post_warmup_state)
-    warmup_s = time.perf_counter() - start
-    start = time.perf_counter()
-    mcmc.run(mcmc.post_warmup_state.rng_key, extra_fields=("diverging", "num_steps"))
-    draws = jax.block_until_ready(mcmc.get_samples(group_by_chain=True))
-    sampling_s = time.perf_counter() - start
-
-    ess, method = min_ess_bulk({k: np.asarray(v) for k, v in draws.items()})
-    extra = mcmc.get_extra_fields()
+    draws, extra, seconds = sample_nuts(likelihood, config, progress=False)
+    warmup_s, sampling_s = seconds["warmup_s"], seconds["sampling_s"]
+    ess, method = min_ess_bulk(draws)
     return {
         "fit": config.name,
         "chains": settings.chains,
-        "warmup": n_warmup,
-        "samples": n_samples,
-        "chain_method": chain_method,
+        "warmup": settings.warmup,
+        "samples": settings.samples,
+        "chain_method": chain_method_of(settings),
         "warmup_s": warmup_s,
         "sampling_s": sampling_s,
         "total_s": warmup_s + sampling_s,

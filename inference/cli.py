@@ -38,6 +38,12 @@ def load_likelihood(config: FitConfig):
     return build_likelihood(config.model, list(config.datasets), fixed=config.fixed)
 
 
+def refuse_existing_file(path, force: bool) -> None:
+    """ValueError if the output file ``path`` exists and ``--force`` was not given."""
+    if path.exists() and not force:
+        raise ValueError(f"{path} exists; use --force to overwrite it")
+
+
 def axis_labels(model) -> dict[str, str]:
     """Parameter name -> plot label: its LaTeX symbol with the unit in brackets."""
     return {p.name: f"{p.latex} [{p.unit}]" if p.unit else p.latex for p in model.parameters}
@@ -89,7 +95,6 @@ def _cmd_fit(args) -> None:
 
 def _cmd_bestfit(args) -> None:
     from inference.bestfit import best_fit
-
     from inference.evidence import laplace_evidence
 
     config = load_config(args.fit).with_overrides(bestfit={"starts": args.starts, "seed": args.seed})
@@ -212,8 +217,8 @@ def _cmd_compare(args) -> None:
     a, b = configs
     evidence.check_same_datasets(a.name, a.datasets, b.name, b.datasets)  # before any sampling
     out = Path(args.out) if args.out else None
-    if out is not None and out.exists() and not args.force:
-        raise ValueError(f"{out} exists; use --force to overwrite it")
+    if out is not None:
+        refuse_existing_file(out, args.force)
     results = []
     for config in configs:
         print(f"nested sampling {config.name}: model {config.model}, free: {', '.join(config.free)}", flush=True)
@@ -266,8 +271,7 @@ def _cmd_scan(args) -> None:
         axes[name] = axis
     free = grid_points(config, axes, _parse_set(args.set))
     out = Path(args.out) if args.out else config.output_dir().with_name(f"{config.name}-scan.csv")
-    if out.exists() and not args.force:
-        raise ValueError(f"{out} exists; use --force to overwrite it")
+    refuse_existing_file(out, args.force)
     likelihood = load_likelihood(config)
     n_points = np.size(next(iter(free.values())))
     grid = " x ".join(f"{name}[{len(axis)}]" for name, axis in axes.items())

@@ -25,6 +25,7 @@ import math
 import os
 import platform
 import subprocess
+import time
 import warnings
 import zipfile
 from collections.abc import Mapping
@@ -138,7 +139,8 @@ def git_revision() -> str:
     return revision + ("-dirty" if dirty else "")
 
 
-def _chain_method(settings: NutsSettings) -> str:
+def chain_method_of(settings: NutsSettings) -> str:
+    """NumPyro's chain method for these settings: "parallel" when each chain gets a device, else "vectorized"."""
     return "parallel" if jax.local_device_count() >= settings.chains > 1 else "vectorized"
 
 
@@ -302,6 +304,65 @@ def _append(records, block):
     return {g: {k: np.concatenate([records[g][k], v], axis=1) for k, v in block[g].items()} for g in block}
 
 
+def sample_nuts(
+    likelihood,
+    config: FitConfig,
+    progress: bool = True,
+    checkpoint: str | os.PathLike | None = None,
+    resume: bool = False,
+) -> tuple[dict[str, np.ndarray], dict[str, np.ndarray], dict[str, float]]:
+    """The NUTS run of :func:`run_nuts` without its post-processing (and without ArviZ).
+
+    Returns ``(draws, extra, seconds)``: draws[parameter] and extra[field] (EXTRA_FIELDS) as
+    chain x draw arrays, and the wall time of the warm-up (with the sampler's one compilation) and
+    of the draws, ``{"warmup_s", "sampling_s"}`` (0 for phases a resumed run did not redo).
+    Checkpointing and resuming as in :func:`run_nuts`.
+    """
+    settings = config.nuts
+    chain_method = chain_method_of(settings)
+    path = None if checkpoint is None else Path(checkpoint)
+    if resume and path is None:
+        raise ValueError("run_nuts: resume=True needs the checkpoint path to resume from; got checkpoint=None")
+    schedule = _schedule(settings)
+    ends = np.cumsum([n for _, n in schedule]).tolist()
+    done, records = 0, {"draws": {}, "extra": {}}
+    seconds = {"warmup_s": 0.0, "sampling_s": 0.0}
+    if resume:
+        meta, leaves, records = _load_checkpoint(path, config, chain_method)
+        done = meta["steps_done"]
+        if done not in ends:
+            raise ValueError(f"checkpoint {path}: steps_done = {done} is not the end of a block of this run")
+
+    if done < ends[-1]:
+        start = time.perf_counter()
+        kernel = NUTS(
+            numpyro_model(likelihood, config),
+            target_accept_prob=settings.target_accept,
+            max_tree_depth=settings.max_tree_depth,
+        )
+        state = _initial_state(kernel, config, chain_method)
+        if resume:
+            state = _restore_state(state, meta, leaves, path)
+        advance = _advance_fn(kernel, chain_method, settings.chains, max(n for _, n in schedule))
+        with tqdm(total=ends[-1], initial=done, disable=not progress, unit="step") as bar:
+            for (phase, n), end in zip(schedule, ends):
+                if end <= done:
+                    continue
+                bar.set_description(f"NUTS {phase}")
+                state, record = advance(state, n)
+                if phase == "sample":
+                    records = _append(records, _chain_major(record, chain_method, settings.chains, n))
+                else:
+                    jax.block_until_ready(state)
+                seconds["warmup_s" if phase == "warmup" else "sampling_s"] += time.perf_counter() - start
+                done = end
+                if path is not None:
+                    _save_checkpoint(path, config, chain_method, done, state, records)
+                bar.update(n)
+                start = time.perf_counter()
+    return {k: records["draws"][k] for k in config.free}, records["extra"], seconds
+
+
 def run_nuts(
     likelihood,
     config: FitConfig,
@@ -328,44 +389,7 @@ def run_nuts(
     Draws whose log L is not finite are kept and counted (attrs ``n_nonfinite_log_likelihood``).
     """
     settings = config.nuts
-    chain_method = _chain_method(settings)
-    path = None if checkpoint is None else Path(checkpoint)
-    if resume and path is None:
-        raise ValueError("run_nuts: resume=True needs the checkpoint path to resume from; got checkpoint=None")
-    schedule = _schedule(settings)
-    ends = np.cumsum([n for _, n in schedule]).tolist()
-    done, records = 0, {"draws": {}, "extra": {}}
-    if resume:
-        meta, leaves, records = _load_checkpoint(path, config, chain_method)
-        done = meta["steps_done"]
-        if done not in ends:
-            raise ValueError(f"checkpoint {path}: steps_done = {done} is not the end of a block of this run")
-
-    if done < ends[-1]:
-        kernel = NUTS(
-            numpyro_model(likelihood, config),
-            target_accept_prob=settings.target_accept,
-            max_tree_depth=settings.max_tree_depth,
-        )
-        state = _initial_state(kernel, config, chain_method)
-        if resume:
-            state = _restore_state(state, meta, leaves, path)
-        advance = _advance_fn(kernel, chain_method, settings.chains, max(n for _, n in schedule))
-        with tqdm(total=ends[-1], initial=done, disable=not progress, unit="step") as bar:
-            for (phase, n), end in zip(schedule, ends):
-                if end <= done:
-                    continue
-                bar.set_description(f"NUTS {phase}")
-                state, record = advance(state, n)
-                if phase == "sample":
-                    records = _append(records, _chain_major(record, chain_method, settings.chains, n))
-                done = end
-                if path is not None:
-                    _save_checkpoint(path, config, chain_method, done, state, records)
-                bar.update(n)
-
-    samples = {k: records["draws"][k] for k in config.free}  # in the configuration's order
-    extra = records["extra"]
+    samples, extra, _ = sample_nuts(likelihood, config, progress, checkpoint, resume)  # in the configuration's order
 
     from inference.scan import evaluate_points  # scan builds on this module's full_parameters
 
@@ -389,7 +413,7 @@ def run_nuts(
         "config_yaml": config.to_yaml(),
         "seed": settings.seed,
         "device": f"{jax.default_backend()}: {jax.devices()[0].device_kind} x{jax.local_device_count()}",
-        "chain_method": chain_method,
+        "chain_method": chain_method_of(settings),
         "date": datetime.datetime.now(datetime.UTC).isoformat(timespec="seconds"),
         "n_divergent": n_divergent,
         "n_nonfinite_log_likelihood": n_nonfinite,

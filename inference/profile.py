@@ -32,6 +32,7 @@ from scipy.interpolate import CubicSpline
 from inference.bestfit import BestFit, _optimise, _transforms, best_fit
 from inference.config import FitConfig
 from inference.nuts import full_parameters
+from inference.scan import grid_scan
 
 WILKS_LEVELS = {1: (1.0, 4.0), 2: (2.2957, 6.1801)}  # Delta chi^2 of 68.27% / 95.45% for 1 and 2 dof
 DEFAULT_POINTS = {1: 41, 2: 21}
@@ -197,8 +198,8 @@ def profile(
         free = dict(zip(nuisance_names, x_nuisance)) | dict(zip(axes, x_profiled))
         return -2.0 * likelihood.log_likelihood(full_parameters(config, free))
 
-    if not nuisance_names:
-        chi2 = np.asarray(jax.jit(jax.vmap(lambda xp: chi2_at(jnp.zeros(0), xp)))(grid))
+    if not nuisance_names:  # nothing to minimise: chi2 on the grid, batched as every scan
+        chi2 = -2.0 * grid_scan(likelihood, config, axes).ravel()
         nuisance = {}
     else:
         sub = dataclasses.replace(config, parameters={n: config.parameters[n] for n in nuisance_names})
