@@ -118,7 +118,7 @@ def min_ess_bulk(samples: Mapping[str, np.ndarray]) -> tuple[float, str]:
 def nuts_benchmark(likelihood, config, warmup: int | None = None, samples: int | None = None) -> dict:
     """NUTS on a fit configuration, timed by phase; ESS per second of sampling.
 
-    Runs the sampler of ``jaxbsm fit`` (``inference.nuts.sample_nuts``, which needs no ArviZ) and
+    Runs the sampler of ``jaxbsm fit`` (``jaxbsm.inference.nuts.sample_nuts``, which needs no ArviZ) and
     takes its phase timings. ``warmup`` and ``samples`` override the configuration's per-chain
     counts.
 
@@ -127,7 +127,7 @@ def nuts_benchmark(likelihood, config, warmup: int | None = None, samples: int |
     ess_per_s (over sampling_s), ess_per_s_total (over total_s), divergences and
     gradient_evals_per_s.
     """
-    from inference.nuts import chain_method_of, sample_nuts
+    from jaxbsm.inference.nuts import chain_method_of, sample_nuts
 
     config = config.with_overrides(nuts={"warmup": warmup, "samples": samples})
     settings = config.nuts
@@ -158,12 +158,12 @@ QUICK_NUTS = {"warmup": 300, "samples": 300}  # per-chain counts of the short NU
 def fit_nuts(fit: str, quick: bool = False) -> dict:
     """``nuts_benchmark`` on the shipped fit ``fit`` (a name from ``inference/fits`` or a YAML path).
 
-    The likelihood is the one ``jaxbsm fit`` samples (``inference.cli.load_likelihood``: the fit's
+    The likelihood is the one ``jaxbsm fit`` samples (``jaxbsm.inference.cli.load_likelihood``: the fit's
     model on its datasets with its fixed values). ``quick`` uses the ``QUICK_NUTS`` counts instead
     of the fit's own.
     """
-    from inference.cli import load_likelihood
-    from inference.config import load_config
+    from jaxbsm.inference.cli import load_likelihood
+    from jaxbsm.inference.config import load_config
 
     config = load_config(fit)
     return nuts_benchmark(load_likelihood(config), config, **(QUICK_NUTS if quick else {}))

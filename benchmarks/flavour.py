@@ -35,7 +35,7 @@ import numpy as np
 
 import jaxbsm  # noqa: F401  (switches JAX to float64 before anything is built)
 from benchmarks import common
-from likelihoods import build_likelihood
+from jaxbsm.likelihoods import build_likelihood
 
 MODEL = "wilson"
 DATASETS = ("flavour-current",)
@@ -202,7 +202,7 @@ def run(
         },
     }
     if nuts:
-        from inference.config import load_config
+        from jaxbsm.inference.config import load_config
 
         result["nuts"] = common.nuts_benchmark(likelihood, load_config(FIT), **(QUICK_NUTS if quick else {}))
     else:

@@ -18,8 +18,8 @@ import numpy as np
 import optax
 import pandas as pd
 
-from inference.config import FitConfig
-from inference.nuts import full_parameters, prior_distribution
+from jaxbsm.inference.config import FitConfig
+from jaxbsm.inference.nuts import full_parameters, prior_distribution
 
 CONVERGED_CHI2 = 1e-3  # starts ending within this of the best chi^2 count as converged
 _EDGE = 1e-9  # starts are kept this far (as a fraction of the box) from its edges

@@ -26,14 +26,14 @@ import yaml
 
 warnings.filterwarnings("ignore", message="ArviZ is undergoing a major refactor", category=FutureWarning)
 
-from inference.config import FitConfig, load_config, shipped_fits
+from jaxbsm.inference.config import FitConfig, load_config, shipped_fits
 
 SUMMARY_COLUMNS = ["mean", "sd", "hdi_16%", "hdi_84%", "r_hat", "ess_bulk", "ess_tail"]
 
 
 def load_likelihood(config: FitConfig):
     """The likelihood of ``config``: its model bound to its datasets."""
-    from likelihoods.likelihood import build_likelihood
+    from jaxbsm.likelihoods.likelihood import build_likelihood
 
     return build_likelihood(config.model, list(config.datasets), fixed=config.fixed)
 
@@ -50,9 +50,9 @@ def axis_labels(model) -> dict[str, str]:
 
 
 def _cmd_fit(args) -> None:
-    from inference.bestfit import best_fit
-    from inference.nuts import CHECKPOINT_FILE, diagnostics, run_nuts
-    from inference.results import OutputExistsError, prepare_output, summary_table, write_results
+    from jaxbsm.inference.bestfit import best_fit
+    from jaxbsm.inference.nuts import CHECKPOINT_FILE, diagnostics, run_nuts
+    from jaxbsm.inference.results import OutputExistsError, prepare_output, summary_table, write_results
 
     config = load_config(args.fit)
     config = config.with_overrides(
@@ -94,8 +94,8 @@ def _cmd_fit(args) -> None:
 
 
 def _cmd_bestfit(args) -> None:
-    from inference.bestfit import best_fit
-    from inference.evidence import laplace_evidence
+    from jaxbsm.inference.bestfit import best_fit
+    from jaxbsm.inference.evidence import laplace_evidence
 
     config = load_config(args.fit).with_overrides(bestfit={"starts": args.starts, "seed": args.seed})
     likelihood = load_likelihood(config)
@@ -116,7 +116,7 @@ def _cmd_list(args) -> None:
                 unit = f" [{p.unit}]" if p.unit else ""
                 print(f"    {p.name}{unit} in [{p.low:g}, {p.high:g}], default {p.default:g}: {p.description}")
     elif args.what == "datasets":
-        from likelihoods.likelihood import list_datasets
+        from jaxbsm.likelihoods.likelihood import list_datasets
 
         print("\n".join(list_datasets()))
     elif args.what == "fits":
@@ -165,9 +165,9 @@ def _cmd_predict(args) -> None:
 
 
 def _cmd_profile(args) -> None:
-    from inference.bestfit import best_fit
-    from inference.profile import DEFAULT_POINTS, default_axis, profile, profile_plot
-    from inference.results import prepare_output
+    from jaxbsm.inference.bestfit import best_fit
+    from jaxbsm.inference.profile import DEFAULT_POINTS, default_axis, profile, profile_plot
+    from jaxbsm.inference.results import prepare_output
 
     config = load_config(args.fit).with_overrides(bestfit={"starts": args.starts, "seed": args.seed})
     if not 1 <= len(args.param) <= 2:
@@ -193,7 +193,7 @@ def _cmd_profile(args) -> None:
 
 
 def _cmd_bib(args) -> None:
-    from inference.citations import bibtex
+    from jaxbsm.inference.citations import bibtex
 
     data = load_likelihood(load_config(args.fit)).bibtex()
     methods = bibtex(tuple(args.methods))
@@ -201,8 +201,8 @@ def _cmd_bib(args) -> None:
 
 
 def _cmd_check(args) -> None:
-    from jaxbsm.models.io import load_model
-    from jaxbsm.models.report import check_report
+    from jaxbsm.consistency.io import load_model
+    from jaxbsm.consistency.report import check_report
 
     print(check_report(load_model(args.model)))
 
@@ -211,7 +211,7 @@ def _cmd_compare(args) -> None:
     import json
     from pathlib import Path
 
-    from inference import evidence
+    from jaxbsm.inference import evidence
 
     configs = [load_config(args.fit_a), load_config(args.fit_b)]
     a, b = configs
@@ -260,7 +260,7 @@ def _cmd_scan(args) -> None:
     import jax
     import numpy as np
 
-    from inference.scan import evaluate_points, grid_points, scan_table
+    from jaxbsm.inference.scan import evaluate_points, grid_points, scan_table
 
     config = load_config(args.fit)
     axes = {}
@@ -355,7 +355,7 @@ def _parser() -> argparse.ArgumentParser:
     check = sub.add_parser(
         "check", help="gauge anomalies, residual Z_n, neutrino nature, dark sector and allowed operators of a model"
     )
-    check.add_argument("model", help="YAML model file or name of a shipped model (jaxbsm/models/data/*.yaml)")
+    check.add_argument("model", help="YAML model file or name of a shipped model (jaxbsm/consistency/data/*.yaml)")
     check.set_defaults(run=_cmd_check)
 
     comp = sub.add_parser("compare", help="Bayes factor of two fits on the same data (nested-sampling evidences)")

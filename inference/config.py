@@ -220,7 +220,7 @@ def config_from_dict(
 ) -> FitConfig:
     """Validate a plain mapping (as read from YAML) and resolve it against the model.
 
-    ``known_datasets`` defaults to ``likelihoods.likelihood.list_datasets()``. Free parameters
+    ``known_datasets`` defaults to ``jaxbsm.likelihoods.likelihood.list_datasets()``. Free parameters
     without explicit fields take the model's range and default prior; every model parameter that
     is neither free nor listed in ``fixed`` is fixed at the model default.
     """
@@ -245,7 +245,7 @@ def config_from_dict(
     if not isinstance(datasets, list) or not datasets or not all(isinstance(d, str) for d in datasets):
         raise _err(source, "datasets", datasets, "allowed: a non-empty list of dataset names")
     if known_datasets is None:
-        from likelihoods.likelihood import list_datasets
+        from jaxbsm.likelihoods.likelihood import list_datasets
 
         known_datasets = list_datasets()
     for d in datasets:

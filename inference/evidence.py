@@ -1,7 +1,7 @@
 """Bayesian evidence of a fit and Bayes factors between fits.
 
 The evidence (marginal likelihood) of a fit is Z = ∫ L(θ) π(θ) dθ over its free parameters θ,
-with the normalised priors of the fit configuration (``inference.nuts.prior_distribution``) and the
+with the normalised priors of the fit configuration (``jaxbsm.inference.nuts.prior_distribution``) and the
 other parameters held at their fixed values. Two estimates:
 
 * :func:`nested_sampling`: nested sampling (Skilling, Bayesian Anal. 1 (2006) 833) with jaxns 2.6
@@ -30,8 +30,8 @@ import jax
 import jax.numpy as jnp
 import numpy as np
 
-from inference.config import FitConfig
-from inference.nuts import full_parameters, numpyro_model, prior_distribution
+from jaxbsm.inference.config import FitConfig
+from jaxbsm.inference.nuts import full_parameters, numpyro_model, prior_distribution
 
 LIVE_POINTS_PER_DIMENSION = 50
 """Default live points per free parameter: log Z errors ~0.1-0.2 on the shipped 3-parameter fits."""
@@ -236,7 +236,7 @@ def nested_sampling(
 
 
 def laplace_evidence(likelihood, config: FitConfig, bestfit) -> Evidence:
-    """Laplace approximation of log Z at a best fit (``inference.bestfit.BestFit``), in nats.
+    """Laplace approximation of log Z at a best fit (``jaxbsm.inference.bestfit.BestFit``), in nats.
 
     log Z ≈ log L_max + log π(θ̂) + (d/2) log 2π + ½ log det Σ, with θ̂ the best point, π the fit's
     prior density there and Σ = ``bestfit.covariance`` the inverse Hessian of -log L (MacKay,

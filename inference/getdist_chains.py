@@ -16,7 +16,7 @@ from pathlib import Path
 
 import numpy as np
 
-from inference.config import FitConfig
+from jaxbsm.inference.config import FitConfig
 
 _NAME = re.compile(r"^[A-Za-z][A-Za-z0-9_]*$")
 _WITH_UNIT = re.compile(r"^\$(.*)\$\s*\[(.*)\]$")

@@ -45,7 +45,7 @@ from numpyro.distributions.transforms import AffineTransform
 from numpyro.infer import NUTS
 from tqdm.auto import tqdm
 
-from inference.config import FitConfig, NutsSettings, PriorSpec
+from jaxbsm.inference.config import FitConfig, NutsSettings, PriorSpec
 
 if TYPE_CHECKING:  # ArviZ is imported lazily: the sampler runs where it is absent (GPU image)
     import arviz as az
@@ -391,7 +391,7 @@ def run_nuts(
     settings = config.nuts
     samples, extra, _ = sample_nuts(likelihood, config, progress, checkpoint, resume)  # in the configuration's order
 
-    from inference.scan import evaluate_points  # scan builds on this module's full_parameters
+    from jaxbsm.inference.scan import evaluate_points  # scan builds on this module's full_parameters
 
     total, terms, preds = evaluate_points(likelihood, config, samples)  # batched over all local devices
     n_nonfinite = int(np.sum(~np.isfinite(total)))

@@ -29,10 +29,10 @@ import numpy as np
 import pandas as pd
 from scipy.interpolate import CubicSpline
 
-from inference.bestfit import BestFit, _optimise, _transforms, best_fit
-from inference.config import FitConfig
-from inference.nuts import full_parameters
-from inference.scan import grid_scan
+from jaxbsm.inference.bestfit import BestFit, _optimise, _transforms, best_fit
+from jaxbsm.inference.config import FitConfig
+from jaxbsm.inference.nuts import full_parameters
+from jaxbsm.inference.scan import grid_scan
 
 WILKS_LEVELS = {1: (1.0, 4.0), 2: (2.2957, 6.1801)}  # Delta chi^2 of 68.27% / 95.45% for 1 and 2 dof
 DEFAULT_POINTS = {1: 41, 2: 21}
@@ -234,7 +234,7 @@ def profile(
 
 def profile_plot(prof: Profile, path: str | Path, labels: Mapping[str, str] | None = None) -> None:
     """PNG of the profile: Delta chi^2 curve with the 1/2 sigma lines (1-d), or the Wilks regions (2-d)."""
-    from inference.plots import plt  # Agg backend set there
+    from jaxbsm.inference.plots import plt  # Agg backend set there
 
     labels = {n: (labels or {}).get(n, n) for n in prof.names}
     fig, ax = plt.subplots(figsize=(5.5, 4.2))

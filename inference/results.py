@@ -13,10 +13,10 @@ from pathlib import Path
 import arviz as az
 import pandas as pd
 
-from inference.bestfit import BestFit
-from inference.config import FitConfig
-from inference.getdist_chains import write_getdist
-from inference.plots import corner_plot
+from jaxbsm.inference.bestfit import BestFit
+from jaxbsm.inference.config import FitConfig
+from jaxbsm.inference.getdist_chains import write_getdist
+from jaxbsm.inference.plots import corner_plot
 
 FILES = ("config.yaml", "summary.csv", "corner.png", "chains", "posterior.nc")  # chains/: GetDist files
 HDI_PROB = 0.68

@@ -7,7 +7,7 @@ those in/out shardings, and copied back to host memory as numpy. The chunk size 
 memory, so a scan of 10^8 points runs as a Python loop over chunks instead of one huge array; the
 last chunk is padded to the common chunk shape (and the padding dropped), so one compilation
 serves every chunk. ``evaluate_points`` (log L, per-term log L and predictions, as
-``inference.nuts.evaluate_draws``) and ``grid_scan`` (log L on an outer-product grid) are built on it.
+``jaxbsm.inference.nuts.evaluate_draws``) and ``grid_scan`` (log L on an outer-product grid) are built on it.
 
 Several processes (hosts): call :func:`initialize_distributed` first in every process, then make
 the same calls with the same points in every process (SPMD). The mesh then spans the global
@@ -45,8 +45,8 @@ from jax.experimental import multihost_utils
 from jax.sharding import Mesh, NamedSharding
 from jax.sharding import PartitionSpec as P
 
-from inference.config import FitConfig
-from inference.nuts import full_parameters
+from jaxbsm.inference.config import FitConfig
+from jaxbsm.inference.nuts import full_parameters
 
 BATCH_AXIS = "batch"
 DEFAULT_CHUNK_PER_DEVICE = 2**14  # points per device per chunk when chunk_size is not given
@@ -178,7 +178,7 @@ def evaluate_points(
     ``free`` maps free-parameter names to arrays of one common shape S (the other parameters take
     the configuration's fixed values); returns ``(log_l[S], pointwise[S + (n_terms,)],
     {observable: array[S + ...]})`` with every observable ``likelihood.model.predict`` gives, in
-    the observables' units — the same as ``inference.nuts.evaluate_draws``.
+    the observables' units — the same as ``jaxbsm.inference.nuts.evaluate_draws``.
     """
 
     def one(point):

@@ -5,7 +5,7 @@ a pure JAX function of a dict of scalar parameters (jit-, grad- and vmap-clean).
 -1/2 chi^2 (parameter-independent constants dropped) where chi^2 adds
 
 - one correlated asymmetric-Gaussian block for every measured value, with the experimental
-  covariance of each dataset and the theory covariance of the observables (likelihoods.theory);
+  covariance of each dataset and the theory covariance of the observables (jaxbsm.likelihoods.theory);
   the same observable measured in two datasets is two entries with fully correlated theory error;
 - one half-Gaussian term per one-sided limit;
 - a constant chi^2 offset per dataset that is an expansion around a local minimum (records.py).
@@ -23,9 +23,9 @@ import jax.numpy as jnp
 import numpy as np
 
 from jaxbsm.model import Model, get_model
-from likelihoods import shapes
-from likelihoods.records import load_dataset
-from likelihoods.theory import theory_covariance
+from jaxbsm.likelihoods import shapes
+from jaxbsm.likelihoods.records import load_dataset
+from jaxbsm.likelihoods.theory import theory_covariance
 
 
 @dataclass(frozen=True, eq=False)
@@ -166,6 +166,6 @@ def _block_diag(blocks) -> np.ndarray:
 
 
 def list_datasets() -> list[str]:
-    from likelihoods.records import list_datasets as _list
+    from jaxbsm.likelihoods.records import list_datasets as _list
 
     return _list()

@@ -21,7 +21,7 @@ from pathlib import Path
 import numpy as np
 import yaml
 
-DATA_DIR = Path(str(resources.files("likelihoods").joinpath("data")))
+DATA_DIR = Path(str(resources.files("jaxbsm.likelihoods").joinpath("data")))
 
 
 class DataError(ValueError):

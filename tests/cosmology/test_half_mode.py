@@ -12,7 +12,7 @@ import pytest
 from jaxbsm.cosmology import half_mode, models, ncdm
 from jaxbsm.cosmology.freeze_in import solve_freeze_in
 from jaxbsm.model import get_model
-from likelihoods import build_likelihood
+from jaxbsm.likelihoods import build_likelihood
 from test_transfer import DATA, species
 
 

@@ -8,7 +8,7 @@ import pytest
 from jaxbsm.cosmology import freeze_in as fi
 from jaxbsm.cosmology import models
 from jaxbsm.model import get_model
-from likelihoods import build_likelihood
+from jaxbsm.likelihoods import build_likelihood
 
 
 def test_model_and_dataset_wiring():

@@ -15,7 +15,7 @@ import yaml
 from scipy.optimize import brentq
 
 from jaxbsm.cosmology import wdm_fits as wf
-from likelihoods.records import DATA_DIR
+from jaxbsm.likelihoods.records import DATA_DIR
 
 NU = 1.12
 
@@ -202,7 +202,7 @@ def test_lyman_alpha_limits_recomputed(name):
 def test_lyman_alpha_datasets_load(name):
     import jaxbsm.cosmology.models  # noqa: F401  (registers lambda_hm)
     from jaxbsm.observables import OBSERVABLES
-    from likelihoods.records import load_dataset
+    from jaxbsm.likelihoods.records import load_dataset
 
     assert "lambda_hm" in OBSERVABLES
     ds = load_dataset(name)

@@ -6,7 +6,7 @@ from dataclasses import dataclass
 
 import jax.numpy as jnp
 
-from inference.config import config_from_dict
+from jaxbsm.inference.config import config_from_dict
 from jaxbsm.model import Model, Parameter
 
 MU = {"x": 0.3, "y": -1.2}

@@ -4,7 +4,7 @@ import re
 
 import pytest
 
-from inference.citations import ENTRIES, METHODS, bibtex
+from jaxbsm.inference.citations import ENTRIES, METHODS, bibtex
 
 
 @pytest.mark.parametrize("key", sorted(ENTRIES))

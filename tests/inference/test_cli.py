@@ -9,8 +9,8 @@ import numpy as np
 import pytest
 from inference_fakes import GaussLikelihood, gauss_config_dict, lookup
 
-from inference import cli
-from inference.config import load_config
+from jaxbsm.inference import cli
+from jaxbsm.inference.config import load_config
 
 
 def run(capsys, *argv):

@@ -6,7 +6,7 @@ import pytest
 import yaml
 from inference_fakes import gauss_config_dict, lookup, make_config
 
-from inference.config import ConfigError, PriorSpec, config_from_dict, load_config
+from jaxbsm.inference.config import ConfigError, PriorSpec, config_from_dict, load_config
 
 
 def test_defaults_resolved_from_model():

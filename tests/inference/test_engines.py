@@ -11,10 +11,10 @@ import pandas as pd
 import pytest
 from inference_fakes import MU, SIGMA, GaussLikelihood, make_config
 
-from inference.bestfit import best_fit
-from inference.nuts import diagnostics, run_nuts
-from inference.scan import evaluate_points
-from inference.results import FILES, OutputExistsError, write_results
+from jaxbsm.inference.bestfit import best_fit
+from jaxbsm.inference.nuts import diagnostics, run_nuts
+from jaxbsm.inference.scan import evaluate_points
+from jaxbsm.inference.results import FILES, OutputExistsError, write_results
 
 
 @pytest.fixture(scope="module")
@@ -147,9 +147,9 @@ def test_negative_loguniform_prior_and_transform():
     import jax
     import numpy as np
 
-    from inference.bestfit import _transforms
-    from inference.config import PriorSpec
-    from inference.nuts import prior_distribution
+    from jaxbsm.inference.bestfit import _transforms
+    from jaxbsm.inference.config import PriorSpec
+    from jaxbsm.inference.nuts import prior_distribution
 
     spec = PriorSpec("loguniform", -3.5, -1e-4)
     x = np.asarray(prior_distribution(spec).sample(jax.random.PRNGKey(0), (20000,)))

@@ -19,17 +19,17 @@ from inference_fakes import MU, SIGMA, GaussLikelihood, gauss_config_dict, looku
 from scipy import integrate, stats
 from scipy.special import erf
 
-from inference import cli
-from inference.bestfit import BestFit
-from inference.config import config_from_dict, load_config
-from inference.evidence import (
+from jaxbsm.inference import cli
+from jaxbsm.inference.bestfit import BestFit
+from jaxbsm.inference.config import config_from_dict, load_config
+from jaxbsm.inference.evidence import (
     Evidence,
     bayes_factor,
     jeffreys_strength,
     laplace_evidence,
     nested_sampling,
 )
-from inference.nuts import full_parameters, prior_distribution
+from jaxbsm.inference.nuts import full_parameters, prior_distribution
 from jaxbsm.model import Model, Parameter
 
 # --- a separable 4-d fake: one free parameter per prior kind -------------------------------------
@@ -301,7 +301,7 @@ def fake_fits(monkeypatch, tmp_path):
 
 def test_compare_prints_and_writes_json(capsys, monkeypatch, tmp_path, fake_fits):
     """CLI plumbing with nested sampling stubbed (fixed log Z); the sampler itself is tested above."""
-    import inference.evidence
+    import jaxbsm.inference.evidence
 
     log_z = {"g1": -2.0, "g2": -5.0}
     calls = []
@@ -310,7 +310,7 @@ def test_compare_prints_and_writes_json(capsys, monkeypatch, tmp_path, fake_fits
         calls.append((config.name, num_live_points, seed))
         return Evidence(config.name, tuple(config.datasets), "stub", log_z[config.name], 0.2, 100)
 
-    monkeypatch.setattr(inference.evidence, "nested_sampling", fake_nested)
+    monkeypatch.setattr(jaxbsm.inference.evidence, "nested_sampling", fake_nested)
     out_file = tmp_path / "bf.json"
     code = cli.main(["compare", str(fake_fits["g1"]), str(fake_fits["g2"]), "--live-points", "77", "--seed", "4", "--out", str(out_file)])
     out, err = capsys.readouterr()

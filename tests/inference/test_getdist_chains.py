@@ -10,7 +10,7 @@ import numpy as np
 import pytest
 from inference_fakes import make_config
 
-from inference.getdist_chains import _latex, write_getdist
+from jaxbsm.inference.getdist_chains import _latex, write_getdist
 
 
 @pytest.fixture(scope="module")

@@ -13,8 +13,8 @@ import jax.numpy as jnp
 import numpy as np
 import pytest
 
-from inference.config import config_from_dict
-from inference.profile import Profile, _neighbour_index, default_axis, profile, profile_plot
+from jaxbsm.inference.config import config_from_dict
+from jaxbsm.inference.profile import Profile, _neighbour_index, default_axis, profile, profile_plot
 from jaxbsm.model import Model, Parameter
 
 MU = np.array([0.4, -1.0, 0.8])
@@ -155,10 +155,10 @@ def test_shipped_flavour_profile_against_nuts_marginal(fit, name):
     [-0.2555, 0.2825]. The ends differ by <= 0.11 sigma, the size expected from the mild skewness
     of R_K(C9) (for cbar_LL, with no nuisance, the exact posterior quantiles by quadrature of
     exp(-chi2/2) are checked against NUTS below, so the residual is the likelihood's shape)."""
-    from inference.bestfit import best_fit
-    from inference.cli import load_likelihood
-    from inference.config import load_config
-    from inference.nuts import run_nuts
+    from jaxbsm.inference.bestfit import best_fit
+    from jaxbsm.inference.cli import load_likelihood
+    from jaxbsm.inference.config import load_config
+    from jaxbsm.inference.nuts import run_nuts
 
     config = load_config(fit)
     likelihood = load_likelihood(config)
@@ -184,7 +184,7 @@ def test_shipped_flavour_profile_against_nuts_marginal(fit, name):
 @pytest.fixture
 def fake_cli(monkeypatch):
     """The CLI on the correlated Gaussian with only ``a`` free (b, c fixed at 0)."""
-    from inference import cli
+    from jaxbsm.inference import cli
 
     one = {"a": {"prior": "uniform", "low": -4.0, "high": 4.0}}
     monkeypatch.setattr(cli, "load_config", lambda name: make_config(**one))

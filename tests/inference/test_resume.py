@@ -26,10 +26,10 @@ import pytest
 import yaml
 from inference_fakes import GaussLikelihood, gauss_config_dict, lookup, make_config
 
-import inference.nuts as nuts
-from inference.config import load_config
-from inference.nuts import CHECKPOINT_FILE, git_revision, run_nuts
-from inference.results import FILES
+import jaxbsm.inference.nuts as nuts
+from jaxbsm.inference.config import load_config
+from jaxbsm.inference.nuts import CHECKPOINT_FILE, git_revision, run_nuts
+from jaxbsm.inference.results import FILES
 
 # 2 chains, 2 warm-up blocks + 3 draw blocks of 50 steps: checkpoints after 50, 100, ..., 250 steps
 NUTS_SETTINGS = {"chains": 2, "warmup": 100, "samples": 150, "seed": 1, "block": 50}
@@ -159,7 +159,7 @@ def test_resume_without_a_usable_checkpoint_is_an_error(config, tmp_path):
 @pytest.fixture
 def fake_cli(monkeypatch):
     """The CLI on the fake model and likelihood."""
-    from inference import cli
+    from jaxbsm.inference import cli
 
     monkeypatch.setattr(
         cli, "load_config", functools.partial(load_config, known_datasets=["fake-data"], model_lookup=lookup)
@@ -241,7 +241,7 @@ PARALLEL = textwrap.dedent(
     import jax, numpy as np
     from numpyro.infer import MCMC, NUTS
     from inference_fakes import GaussLikelihood, make_config
-    import inference.nuts as nuts
+    import jaxbsm.inference.nuts as nuts
 
     assert jax.local_device_count() == 2
     out = sys.argv[1]
@@ -288,8 +288,8 @@ DRIVER = textwrap.dedent(
     """
     import functools, sys, time
     from inference_fakes import GaussLikelihood, lookup
-    from inference import cli, nuts
-    from inference.config import load_config
+    from jaxbsm.inference import cli, nuts
+    from jaxbsm.inference.config import load_config
 
     cli.load_config = functools.partial(load_config, known_datasets=["fake-data"], model_lookup=lookup)
     cli.load_likelihood = lambda config: GaussLikelihood()

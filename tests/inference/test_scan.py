@@ -1,4 +1,4 @@
-"""Batched, chunked and sharded evaluation (inference.scan) and the ``jaxbsm scan`` command.
+"""Batched, chunked and sharded evaluation (jaxbsm.inference.scan) and the ``jaxbsm scan`` command.
 
 References: the fake likelihood's log L is the Gaussian -1/2 sum_k ((p_k - MU_k) / SIGMA_k)^2
 (inference_fakes), recomputed here in numpy; batched results are compared bit for bit with plain
@@ -22,10 +22,10 @@ import pytest
 import yaml
 from inference_fakes import MU, SIGMA, GaussLikelihood, gauss_config_dict, lookup
 
-from inference import cli
-from inference.config import load_config
-from inference.nuts import full_parameters
-from inference.scan import batched_map, evaluate_points, grid_points, grid_scan, sharded_vmap
+from jaxbsm.inference import cli
+from jaxbsm.inference.config import load_config
+from jaxbsm.inference.nuts import full_parameters
+from jaxbsm.inference.scan import batched_map, evaluate_points, grid_points, grid_scan, sharded_vmap
 
 ROOT = Path(__file__).resolve().parents[2]
 
@@ -225,10 +225,10 @@ def test_cli_scan_bad_input(capsys, tmp_path, fake_scan, args, needles):
 # in log L ~ -100. --xla_cpu_experimental_ynn_fusion_type=-reduce keeps one kernel for all batch
 # sizes, so that the comparison tests the sharding, not XLA's choice of reduction kernel.
 # Shards stay below ~926 points: above, jaxlib's batched LU (6x6 covariance, 216 FLOP each)
-# splits over the CPU pool the 4 devices share and can deadlock (see inference.scan).
+# splits over the CPU pool the 4 devices share and can deadlock (see jaxbsm.inference.scan).
 DRIVER = r"""
 import json, socket, sys
-from inference import scan
+from jaxbsm.inference import scan
 
 with socket.socket() as s:  # a free local port for the one-process coordinator
     s.bind(("127.0.0.1", 0))
@@ -238,9 +238,9 @@ scan.initialize_distributed(coordinator_address=f"127.0.0.1:{port}", num_process
 import jax
 import numpy as np
 import jaxbsm  # noqa: F401  (float64)
-from inference.cli import load_likelihood
-from inference.config import load_config
-from inference.nuts import full_parameters
+from jaxbsm.inference.cli import load_likelihood
+from jaxbsm.inference.config import load_config
+from jaxbsm.inference.nuts import full_parameters
 
 config = load_config("flavour-wilson-current")
 likelihood = load_likelihood(config)
@@ -310,7 +310,7 @@ def test_sharded_equals_unsharded_on_4_cpu_devices():
 
 def test_default_devices_on_cpu_is_one_per_process():
     """On CPU the default is the first device of each process (forced host devices share one pool)."""
-    from inference.scan import default_devices
+    from jaxbsm.inference.scan import default_devices
 
     if jax.default_backend() == "cpu":
         assert default_devices() == (jax.devices()[0],)
@@ -324,7 +324,7 @@ DISTRIBUTED_DRIVER = """
 import json, sys
 import jax
 jax.config.update("jax_cpu_collectives_implementation", "gloo")
-from inference.scan import evaluate_points, initialize_distributed
+from jaxbsm.inference.scan import evaluate_points, initialize_distributed
 initialize_distributed(coordinator_address=sys.argv[1], num_processes=2, process_id=int(sys.argv[2]))
 import numpy as np
 from inference_fakes import GaussLikelihood, make_config

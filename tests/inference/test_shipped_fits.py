@@ -9,10 +9,10 @@ shipped to show (seed 002 Table 1; the Z' and S3 Delta chi^2; current data; the 
 import numpy as np
 import pytest
 
-from inference.bestfit import best_fit
-from inference.config import load_config, shipped_fits
-from inference.nuts import diagnostics, run_nuts
-from likelihoods import build_likelihood, load_dataset
+from jaxbsm.inference.bestfit import best_fit
+from jaxbsm.inference.config import load_config, shipped_fits
+from jaxbsm.inference.nuts import diagnostics, run_nuts
+from jaxbsm.likelihoods import build_likelihood, load_dataset
 
 pytestmark = pytest.mark.slow
 

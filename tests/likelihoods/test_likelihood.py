@@ -10,7 +10,7 @@ import numpy as np
 import pytest
 from scipy import stats
 
-from likelihoods import build_likelihood
+from jaxbsm.likelihoods import build_likelihood
 
 
 def _profile_1d(lk, name, grid):

@@ -5,7 +5,7 @@ import textwrap
 import numpy as np
 import pytest
 
-from likelihoods.records import DataError, list_datasets, load_dataset
+from jaxbsm.likelihoods.records import DataError, list_datasets, load_dataset
 
 SHIPPED = ["bs-mixing-2017", "cbar-ll-2017", "flavour-2017", "flavour-current"]
 

@@ -4,7 +4,7 @@ import numpy as np
 import pytest
 from scipy import stats
 
-from likelihoods import shapes
+from jaxbsm.likelihoods import shapes
 
 
 def test_split_normal_one_measurement():

@@ -10,7 +10,7 @@ from hypothesis import strategies as st
 
 from jaxbsm import get_model
 from jaxbsm.neutrino import double_beta, type_ii
-from likelihoods import build_likelihood
+from jaxbsm.likelihoods import build_likelihood
 
 MODEL = get_model("neutrino")
 NAMES = MODEL.parameter_names

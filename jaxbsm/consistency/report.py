@@ -3,20 +3,20 @@ extra U(1) the residual group, the neutrino nature, the dark sector and the allo
 
 from __future__ import annotations
 
-from jaxbsm.models.anomalies import (
+from jaxbsm.consistency.anomalies import (
     anomaly_coefficients,
     label,
     u1_label,
     witten_anomaly,
 )
-from jaxbsm.models.fields import FieldContent
-from jaxbsm.models.operators import (
+from jaxbsm.consistency.fields import FieldContent
+from jaxbsm.consistency.operators import (
     Operator,
     dirac_operators,
     fermion_bilinears,
     weinberg_operators,
 )
-from jaxbsm.models.residual import (
+from jaxbsm.consistency.residual import (
     Residual,
     dark_sector,
     lepton_doublets,

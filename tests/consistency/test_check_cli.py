@@ -7,7 +7,7 @@ import re
 
 import pytest
 
-from inference.cli import main
+from jaxbsm.inference.cli import main
 
 
 def run(capsys, *argv):

@@ -7,7 +7,7 @@ from fractions import Fraction
 
 import pytest
 
-from jaxbsm.models import (
+from jaxbsm.consistency import (
     Field,
     FieldContent,
     dirac_operators,
@@ -17,7 +17,7 @@ from jaxbsm.models import (
     standard_model,
     weinberg_operators,
 )
-from jaxbsm.models.operators import insertions
+from jaxbsm.consistency.operators import insertions
 
 
 def by_text(operators):

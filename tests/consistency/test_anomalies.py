@@ -14,7 +14,7 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from jaxbsm.models import (
+from jaxbsm.consistency import (
     Field,
     FieldContent,
     anomaly_coefficients,

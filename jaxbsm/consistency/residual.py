@@ -42,8 +42,8 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from fractions import Fraction
 
-from jaxbsm.models.anomalies import u1_label
-from jaxbsm.models.fields import Field, FieldContent
+from jaxbsm.consistency.anomalies import u1_label
+from jaxbsm.consistency.fields import Field, FieldContent
 
 
 def charge_unit(charges: Sequence[Fraction]) -> Fraction:

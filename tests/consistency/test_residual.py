@@ -20,7 +20,7 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from jaxbsm.models import (
+from jaxbsm.consistency import (
     Field,
     FieldContent,
     dark_sector,
@@ -29,7 +29,7 @@ from jaxbsm.models import (
     residual_symmetry,
     standard_model,
 )
-from jaxbsm.models.residual import charge_unit
+from jaxbsm.consistency.residual import charge_unit
 
 F = Fraction
 QUARKS = {"Q", "u_R", "d_R"}

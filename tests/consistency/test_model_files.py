@@ -7,7 +7,7 @@ from fractions import Fraction
 
 import pytest
 
-from jaxbsm.models import (
+from jaxbsm.consistency import (
     Field,
     ModelFileError,
     load_model,

@@ -8,7 +8,7 @@ fields (Field, FieldContent), standard_model, anomalies, residual, operators, io
 files), report (the text of ``jaxbsm check``).
 """
 
-from jaxbsm.models.anomalies import (
+from jaxbsm.consistency.anomalies import (
     anomaly_coefficients,
     is_anomaly_free,
     label,
@@ -16,17 +16,17 @@ from jaxbsm.models.anomalies import (
     singlet_charge_solutions,
     witten_anomaly,
 )
-from jaxbsm.models.fields import Field, FieldContent, rational
-from jaxbsm.models.io import ModelFileError, load_model, model_from_dict, shipped_models
-from jaxbsm.models.operators import (
+from jaxbsm.consistency.fields import Field, FieldContent, rational
+from jaxbsm.consistency.io import ModelFileError, load_model, model_from_dict, shipped_models
+from jaxbsm.consistency.operators import (
     Operator,
     dirac_operators,
     fermion_bilinears,
     weinberg_operators,
 )
-from jaxbsm.models.report import check_report
-from jaxbsm.models.representations import Rep, su2, su3
-from jaxbsm.models.residual import (
+from jaxbsm.consistency.report import check_report
+from jaxbsm.consistency.representations import Rep, su2, su3
+from jaxbsm.consistency.residual import (
     DarkSector,
     NeutrinoNature,
     Residual,
@@ -34,7 +34,7 @@ from jaxbsm.models.residual import (
     neutrino_nature,
     residual_symmetry,
 )
-from jaxbsm.models.standard_model import standard_model
+from jaxbsm.consistency.standard_model import standard_model
 
 __all__ = [
     "DarkSector",

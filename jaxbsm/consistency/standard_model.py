@@ -2,7 +2,7 @@
 
 Quantum numbers (SU(3), SU(2), Y) with Q = T3 + Y, three generations of each fermion, and the
 extra U(1) charges baryon number B, lepton number L and B - L (B = 1/3 for quarks, L = 1 for
-leptons). The same models ship as YAML files, jaxbsm/models/data/sm.yaml and sm-nuR.yaml.
+leptons). The same models ship as YAML files, jaxbsm/consistency/data/sm.yaml and sm-nuR.yaml.
 All fields are marked ``sm``; the Higgs doublet carries a vev (and no B, L charge).
 """
 
@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from fractions import Fraction
 
-from jaxbsm.models.fields import Field, FieldContent
+from jaxbsm.consistency.fields import Field, FieldContent
 
 _B = {"B": Fraction(1, 3), "L": 0, "B-L": Fraction(1, 3)}
 _L = {"B": 0, "L": 1, "B-L": -1}

@@ -1,6 +1,6 @@
 """YAML model files: load and validate a model's field content.
 
-Format (see jaxbsm/models/data/*.yaml)::
+Format (see jaxbsm/consistency/data/*.yaml)::
 
     name: bl-dirac-z6                  # optional, default: the file name
     description: ...                   # optional
@@ -24,7 +24,7 @@ from pathlib import Path
 
 import yaml
 
-from jaxbsm.models.fields import Field, FieldContent
+from jaxbsm.consistency.fields import Field, FieldContent
 
 DATA_DIR = Path(__file__).parent / "data"
 TOP_KEYS = {"name", "description", "reference", "charges", "fields"}
@@ -37,7 +37,7 @@ class ModelFileError(ValueError):
 
 
 def shipped_models() -> dict[str, Path]:
-    """Names and paths of the model files shipped in jaxbsm/models/data/."""
+    """Names and paths of the model files shipped in jaxbsm/consistency/data/."""
     return {p.stem: p for p in sorted(DATA_DIR.glob("*.yaml"))}
 
 

@@ -28,7 +28,7 @@ from collections.abc import Sequence
 from fractions import Fraction
 from itertools import combinations_with_replacement
 
-from jaxbsm.models.fields import Field, FieldContent
+from jaxbsm.consistency.fields import Field, FieldContent
 
 SU3, SU2, GRAV = "SU(3)", "SU(2)", "grav"
 Key = tuple[str, str, str]

@@ -28,8 +28,8 @@ from collections import Counter
 from dataclasses import dataclass
 from fractions import Fraction
 
-from jaxbsm.models.fields import Field, FieldContent
-from jaxbsm.models.representations import (
+from jaxbsm.consistency.fields import Field, FieldContent
+from jaxbsm.consistency.representations import (
     SU2,
     SU3,
     convolve,
@@ -37,7 +37,7 @@ from jaxbsm.models.representations import (
     singlets,
     symmetric_square_weights,
 )
-from jaxbsm.models.residual import Residual, lepton_doublets, neutral_singlets
+from jaxbsm.consistency.residual import Residual, lepton_doublets, neutral_singlets
 
 
 @dataclass(frozen=True)

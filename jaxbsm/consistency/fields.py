@@ -24,7 +24,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field, replace
 from fractions import Fraction
 
-from jaxbsm.models.representations import Rep, su2, su3
+from jaxbsm.consistency.representations import Rep, su2, su3
 
 CHIRALITIES = {"L": "left-handed Weyl fermion", "R": "right-handed Weyl fermion", "S": "complex scalar"}
 

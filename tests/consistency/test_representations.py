@@ -9,7 +9,7 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from jaxbsm.models.representations import (
+from jaxbsm.consistency.representations import (
     SU2,
     SU3,
     Rep,
