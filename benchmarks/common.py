@@ -158,12 +158,11 @@ QUICK_NUTS = {"warmup": 300, "samples": 300}  # per-chain counts of the short NU
 def fit_nuts(fit: str, quick: bool = False) -> dict:
     """``nuts_benchmark`` on the shipped fit ``fit`` (a name from ``inference/fits`` or a YAML path).
 
-    The likelihood is the one ``jaxbsm fit`` samples (``jaxbsm.inference.cli.load_likelihood``: the fit's
+    The likelihood is the one ``jaxbsm fit`` samples (``jaxbsm.inference.config.load_likelihood``: the fit's
     model on its datasets with its fixed values). ``quick`` uses the ``QUICK_NUTS`` counts instead
     of the fit's own.
     """
-    from jaxbsm.inference.cli import load_likelihood
-    from jaxbsm.inference.config import load_config
+    from jaxbsm.inference.config import load_config, load_likelihood
 
     config = load_config(fit)
     return nuts_benchmark(load_likelihood(config), config, **(QUICK_NUTS if quick else {}))
@@ -201,7 +200,7 @@ def environment(packages: Sequence[str] = ("jax", "jaxlib", "numpyro", "jaxbsm")
     """Date, host (with its load), JAX device, precision and package versions of this run."""
     dev = jax.devices()[0]
     return {
-        "date": datetime.datetime.now(datetime.timezone.utc).isoformat(timespec="seconds"),
+        "date": datetime.datetime.now(datetime.UTC).isoformat(timespec="seconds"),
         "host": {
             "platform": platform.platform(),
             "machine": platform.machine(),

@@ -7,7 +7,7 @@ log-uniform), m_N = 10 keV. Reported:
    (``spectrum=False``), with the f_N(q) bins (``spectrum=True``), and the gradient of ln Ω_N h² with
    respect to (ln λ, ln y, m_S) by reverse mode; compile time per batch size;
 2. the baseline: the same equations (ln Y_S and Y_N, the same ⟨σv⟩ tables from
-   ``higgs_portal`` on 512 nodes, the same T_start and T_end) solved point by point with scipy's
+   ``portal_rates`` on 512 nodes, the same T_start and T_end) solved point by point with scipy's
    ``solve_ivp(method="Radau")`` at rtol 1e-8, in the same run: seconds per point for the table and
    for the ODE, and the relative difference of Ω_N h² from jaxbsm's;
 3. the speed ratio, jaxbsm's best batch against scipy (table + ODE per point);
@@ -40,6 +40,7 @@ from benchmarks import common
 from jaxbsm.constants import M_PLANCK
 from jaxbsm.cosmology import freeze_in as fi
 from jaxbsm.cosmology import higgs_portal as hp
+from jaxbsm.cosmology import portal_rates as pr
 from jaxbsm.cosmology import thermal
 
 M_N = 1e-5
@@ -66,6 +67,11 @@ def yields(p):
     return _solve(p, False).omega_h2
 
 
+def yields_and_status(p):
+    r = _solve(p, False)
+    return r.omega_h2, r.status
+
+
 def with_spectrum(p):
     r = _solve(p, True)
     return r.omega_h2, r.f
@@ -79,15 +85,15 @@ def gradient(p):
 def scipy_point(lam: float, y: float, m_S: float) -> tuple[float, float, float]:
     """(Ω_N h², seconds for the ⟨σv⟩ table, seconds for solve_ivp) of one point, same equations."""
     start = time.perf_counter()
-    T_start = 100 * max(m_S, hp.T_EW)
+    T_start = 100 * max(m_S, pr.T_EW)
     gamma_s = float(hp.gamma_s_to_nn(m_S, y, M_N))
     gamma_hss = float(hp.gamma_h_to_ss(m_S, lam))
-    T_end = float(fi._end_temperature(jnp.asarray(m_S), jnp.asarray(gamma_s), None))
-    lnT = np.linspace(np.log(fi._T_FLOOR), np.log(T_start), SCIPY_TABLE)
+    T_end = float(fi.end_temperature(jnp.asarray(m_S), jnp.asarray(gamma_s), None))
+    lnT = np.linspace(np.log(fi.T_FLOOR), np.log(T_start), SCIPY_TABLE)
     T = np.exp(lnT)
-    w = np.asarray(hp.broken_fraction(T))
-    sv = (1 - w) * np.asarray(hp.sigma_v_thermal(T, m_S, lam, "symmetric")) + w * np.asarray(
-        hp.sigma_v_thermal(T, m_S, lam, "broken", subtract_on_shell=True)
+    w = np.asarray(pr.broken_fraction(T))
+    sv = (1 - w) * np.asarray(pr.sigma_v_thermal(T, m_S, lam, "symmetric")) + w * np.asarray(
+        pr.sigma_v_thermal(T, m_S, lam, "broken", subtract_on_shell=True)
     )
     sv_spl = CubicSpline(lnT, sv * (1 + (T / m_S) ** 2))
     table, g_r, g_s = thermal.gstar_table()
@@ -105,7 +111,7 @@ def scipy_point(lam: float, y: float, m_S: float) -> tuple[float, float, float]:
         sig = sv_spl(lnT_) / (1 + (T_ / m_S) ** 2)
         dW = -s * sig * (math.exp(ln_Y) - math.exp(2 * ln_Yeq - ln_Y)) - gamma_s * kve(1, x) / kve(2, x)
         if gamma_hss > 0:
-            wb = 0.5 * (1 - math.tanh((T_ - hp.T_EW) / hp.DELTA_T_EW))
+            wb = 0.5 * (1 - math.tanh((T_ - pr.T_EW) / pr.DELTA_T_EW))
             ln_g = math.log(hp.MH**2 * T_ * kve(1, hp.MH / T_) * gamma_hss / (2 * math.pi**2)) - hp.MH / T_ - math.log(s)
             dW += 2 * wb * (math.exp(ln_g - ln_Y) - math.exp(ln_g + ln_Y - 2 * ln_Yeq))
         dYN = 2 * gamma_s * kve(1, x) / kve(2, x) * math.exp(ln_Y)
@@ -139,12 +145,13 @@ def run(max_batch: int = BATCH_SIZES[-1], scipy_points: int = 8, min_time: float
                   for k, f in functions.items()}
     throughput["best"] = {k: common.best_row(v) for k, v in throughput.items()}
     pts = np.asarray(make_points(scipy_points, seed=1))
-    ours = np.asarray(jax.jit(jax.vmap(yields))(jnp.asarray(pts)))
+    ours, status = (np.asarray(a) for a in jax.jit(jax.vmap(yields_and_status))(jnp.asarray(pts)))
     rows = []
-    for (la, ly, m), omega in zip(pts, ours):
+    for (la, ly, m), omega, st in zip(pts, ours, status):
         o, t_tab, t_ode = scipy_point(math.exp(la), math.exp(ly), float(m))
         rows.append({"lam": math.exp(la), "y": math.exp(ly), "m_S": float(m), "omega_scipy": o,
-                     "omega_jaxbsm": float(omega), "rel_diff": o / float(omega) - 1, "table_s": t_tab, "ode_s": t_ode})
+                     "omega_jaxbsm": float(omega), "status_jaxbsm": int(st), "rel_diff": o / float(omega) - 1,
+                     "table_s": t_tab, "ode_s": t_ode})
     per_point = float(np.mean([r["table_s"] + r["ode_s"] for r in rows]))
     return {
         "environment": env,

@@ -24,6 +24,7 @@ Results go to ``<out>/neutrino-<device>.json`` and a markdown summary is printed
 from __future__ import annotations
 
 import argparse
+import functools
 import importlib.util
 import math
 import sys
@@ -105,7 +106,7 @@ def nuoscprobexact_benchmark(batch_sizes: Sequence[int], min_time: float) -> dic
     for size in batch_sizes:
         points = np.asarray(oscillation_points(size))
         h = hamiltonians_km(points)
-        call = lambda: oscprob3nu.probabilities_3nu(h, points[:, 1])  # noqa: E731
+        call = functools.partial(oscprob3nu.probabilities_3nu, h, points[:, 1])
         start = time.perf_counter()
         call()
         first = time.perf_counter() - start

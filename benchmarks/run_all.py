@@ -334,7 +334,7 @@ def build_summary(rows: Sequence[Mapping], *, mode: str, device: Mapping, host: 
     return {
         "benchmark": "summary",
         "mode": mode,
-        "date": datetime.datetime.now(datetime.timezone.utc).isoformat(timespec="seconds"),
+        "date": datetime.datetime.now(datetime.UTC).isoformat(timespec="seconds"),
         "device": dict(device),
         "host": dict(host),
         "versions": dict(versions),

@@ -38,6 +38,7 @@ import numpy as np
 import jaxbsm  # noqa: F401  (float64)
 from benchmarks import common
 from jaxbsm.cosmology import ncdm, transfer
+from jaxbsm.status import Status
 
 K_H = np.geomspace(8.0, 130.0, 12)
 FIT = "scalar-decay-structure"
@@ -55,8 +56,8 @@ print(json.dumps({"time_s": dt}))
 
 def khm_of_mass(m):
     sp = ncdm.thermal_wdm(m)
-    T2, ok = transfer.transfer_squared(K_H, sp, 0.0)
-    return transfer.half_mode_k(K_H, T2[:, 0]), jnp.all(ok)
+    T2, status = transfer.transfer_squared(K_H, sp, 0.0)
+    return transfer.half_mode_k_from_table(K_H, T2[:, 0]), jnp.all(status == Status.OK)
 
 
 def run_jaxbsm(batch_sizes, seed=0, gradient=True):

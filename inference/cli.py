@@ -26,16 +26,9 @@ import yaml
 
 warnings.filterwarnings("ignore", message="ArviZ is undergoing a major refactor", category=FutureWarning)
 
-from jaxbsm.inference.config import FitConfig, load_config, shipped_fits
+from jaxbsm.inference.config import load_config, load_likelihood, shipped_fits  # noqa: E402  (after the filter)
 
 SUMMARY_COLUMNS = ["mean", "sd", "hdi_16%", "hdi_84%", "r_hat", "ess_bulk", "ess_tail"]
-
-
-def load_likelihood(config: FitConfig):
-    """The likelihood of ``config``: its model bound to its datasets."""
-    from jaxbsm.likelihoods.likelihood import build_likelihood
-
-    return build_likelihood(config.model, list(config.datasets), fixed=config.fixed)
 
 
 def refuse_existing_file(path, force: bool) -> None:
@@ -51,7 +44,8 @@ def axis_labels(model) -> dict[str, str]:
 
 def _cmd_fit(args) -> None:
     from jaxbsm.inference.bestfit import best_fit
-    from jaxbsm.inference.nuts import CHECKPOINT_FILE, diagnostics, run_nuts
+    from jaxbsm.inference.checkpoint import CHECKPOINT_FILE
+    from jaxbsm.inference.nuts import diagnostics, run_nuts
     from jaxbsm.inference.results import OutputExistsError, prepare_output, summary_table, write_results
 
     config = load_config(args.fit)
@@ -86,6 +80,7 @@ def _cmd_fit(args) -> None:
     d = diagnostics(idata)
     print(
         f"divergences: {d['divergences']}   non-finite log L draws: {d['nonfinite_log_likelihood']}   "
+        f"failed solver points: {d['failed_points']}   "
         f"max R-hat: {d['max_r_hat']:.3f}   min ESS bulk/tail: {d['min_ess_bulk']:.0f}/{d['min_ess_tail']:.0f}"
     )
     print()
@@ -106,7 +101,7 @@ def _cmd_bestfit(args) -> None:
 
 
 def _cmd_list(args) -> None:
-    from jaxbsm.model import get_model, list_models, load_builtin_models
+    from jaxbsm.registry import get_model, list_models, observables
 
     if args.what == "models":
         for name in list_models():
@@ -116,7 +111,7 @@ def _cmd_list(args) -> None:
                 unit = f" [{p.unit}]" if p.unit else ""
                 print(f"    {p.name}{unit} in [{p.low:g}, {p.high:g}], default {p.default:g}: {p.description}")
     elif args.what == "datasets":
-        from jaxbsm.likelihoods.likelihood import list_datasets
+        from jaxbsm.likelihoods.records import list_datasets
 
         print("\n".join(list_datasets()))
     elif args.what == "fits":
@@ -125,11 +120,7 @@ def _cmd_list(args) -> None:
             description = data.get("description", "") if isinstance(data, dict) else ""
             print(f"{name}: {' '.join(str(description).split())}")
     else:
-        from jaxbsm.observables import OBSERVABLES
-
-        load_builtin_models()
-        for name in sorted(OBSERVABLES):
-            info = OBSERVABLES[name]
+        for name, info in observables().items():
             print(f"{name}{f' [{info.unit}]' if info.unit else ''}: {info.description}")
 
 
@@ -149,8 +140,7 @@ def _parse_set(items: Sequence[str]) -> dict[str, float]:
 def _cmd_predict(args) -> None:
     import jax.numpy as jnp
 
-    from jaxbsm.model import get_model
-    from jaxbsm.observables import OBSERVABLES
+    from jaxbsm.registry import get_model
 
     model = get_model(args.model)
     params = model.validate(_parse_set(args.set))
@@ -158,9 +148,9 @@ def _cmd_predict(args) -> None:
     print(f"model {model.name}: " + ", ".join(f"{k} = {v:g}" for k, v in params.items()))
     width = max(len(k) for k in predictions)
     for name, value in predictions.items():
-        info = OBSERVABLES.get(name)
+        info = model.observable(name) if name in model.observable_names else None
         unit = info.unit if info else ""
-        description = info.description if info else ""
+        description = info.description if info else "solver status (jaxbsm.status)"
         print(f"{name:<{width}}  {float(value):>14.6g}  {unit:<8}  {description}")
 
 
@@ -277,9 +267,9 @@ def _cmd_scan(args) -> None:
     grid = " x ".join(f"{name}[{len(axis)}]" for name, axis in axes.items())
     print(f"scan {config.name}: {grid} = {n_points} points on {jax.device_count()} {jax.default_backend()} device(s)")
     start = time.perf_counter()
-    log_l, _, predictions = evaluate_points(likelihood, config, free)
+    log_l, _, predictions, status = evaluate_points(likelihood, config, free)
     print(f"evaluated in {time.perf_counter() - start:.2f} s (compilation included)")
-    table = scan_table(free, log_l, predictions)
+    table = scan_table(free, log_l, predictions, status)
     out.parent.mkdir(parents=True, exist_ok=True)
     table.to_csv(out, index=False)
     finite = np.isfinite(table["chi2"])
@@ -287,7 +277,10 @@ def _cmd_scan(args) -> None:
         best = table.loc[table["chi2"][finite].idxmin()]
         at = ", ".join(f"{name} = {best[name]:g}" for name in config.free)
         print(f"grid minimum: chi2 = {best['chi2']:.4f} at {at}")
-    print(f"{int((~finite).sum())} points with non-finite log L; table written to {out}")
+    print(
+        f"{int((~finite).sum())} points with non-finite log L, of which {int((table['status'] != 0).sum())} "
+        f"where a solver failed (column status, jaxbsm.status); table written to {out}"
+    )
 
 
 def _parser() -> argparse.ArgumentParser:

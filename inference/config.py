@@ -6,6 +6,9 @@ others, and the settings of the engines (NUTS, best fit) and of the output. YAML
 ``yaml.safe_load`` and written with ``yaml.safe_dump``: nothing in a file is evaluated.
 
 Every validation error names the file, the field, the offending value and what is allowed.
+
+:func:`full_parameters` completes a point of the free parameters with the fixed values;
+:func:`load_likelihood` resolves a configuration's model and dataset names to its likelihood.
 """
 
 from __future__ import annotations
@@ -17,9 +20,12 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+import jax
+import jax.numpy as jnp
 import yaml
 
-from jaxbsm.model import Model, get_model
+from jaxbsm.model import Model
+from jaxbsm.registry import get_model
 
 FITS_DIR = Path(__file__).parent / "fits"
 PRIOR_KINDS = ("uniform", "loguniform", "normal")
@@ -130,6 +136,11 @@ class FitConfig:
         return new
 
 
+def full_parameters(config: FitConfig, free: Mapping[str, jax.Array]) -> dict[str, jax.Array]:
+    """All model parameters: the free values given, the fixed ones from the configuration."""
+    return {**{k: jnp.asarray(v) for k, v in config.fixed.items()}, **free}
+
+
 def _err(source: str, fieldname: str, value: Any, allowed: str) -> ConfigError:
     return ConfigError(f"{source}: field '{fieldname}' = {value!r} is invalid; {allowed}")
 
@@ -220,7 +231,7 @@ def config_from_dict(
 ) -> FitConfig:
     """Validate a plain mapping (as read from YAML) and resolve it against the model.
 
-    ``known_datasets`` defaults to ``jaxbsm.likelihoods.likelihood.list_datasets()``. Free parameters
+    ``known_datasets`` defaults to ``jaxbsm.likelihoods.records.list_datasets()``. Free parameters
     without explicit fields take the model's range and default prior; every model parameter that
     is neither free nor listed in ``fixed`` is fixed at the model default.
     """
@@ -245,7 +256,7 @@ def config_from_dict(
     if not isinstance(datasets, list) or not datasets or not all(isinstance(d, str) for d in datasets):
         raise _err(source, "datasets", datasets, "allowed: a non-empty list of dataset names")
     if known_datasets is None:
-        from jaxbsm.likelihoods.likelihood import list_datasets
+        from jaxbsm.likelihoods.records import list_datasets
 
         known_datasets = list_datasets()
     for d in datasets:
@@ -335,3 +346,10 @@ def load_config(
     except yaml.YAMLError as e:
         raise ConfigError(f"{path}: malformed YAML: {' '.join(str(e).split())}") from None
     return config_from_dict(data, str(path), known_datasets=known_datasets, model_lookup=model_lookup)
+
+
+def load_likelihood(config: FitConfig):
+    """The likelihood of ``config``: its model bound to its datasets, with its fixed values."""
+    from jaxbsm.likelihoods.likelihood import build_likelihood
+
+    return build_likelihood(config.model, list(config.datasets), fixed=config.fixed)

@@ -1,7 +1,7 @@
 """Bayesian evidence of a fit and Bayes factors between fits.
 
 The evidence (marginal likelihood) of a fit is Z = ∫ L(θ) π(θ) dθ over its free parameters θ,
-with the normalised priors of the fit configuration (``jaxbsm.inference.nuts.prior_distribution``) and the
+with the normalised priors of the fit configuration (``jaxbsm.inference.priors.prior_distribution``) and the
 other parameters held at their fixed values. Two estimates:
 
 * :func:`nested_sampling`: nested sampling (Skilling, Bayesian Anal. 1 (2006) 833) with jaxns 2.6
@@ -30,8 +30,8 @@ import jax
 import jax.numpy as jnp
 import numpy as np
 
-from jaxbsm.inference.config import FitConfig
-from jaxbsm.inference.nuts import full_parameters, numpyro_model, prior_distribution
+from jaxbsm.inference.config import FitConfig, full_parameters
+from jaxbsm.inference.priors import numpyro_model, prior_distribution
 
 LIVE_POINTS_PER_DIMENSION = 50
 """Default live points per free parameter: log Z errors ~0.1-0.2 on the shipped 3-parameter fits."""

@@ -9,28 +9,17 @@ blocks), all made by one compiled function; after each block the sampler state (
 ``HMCState`` of every chain: position, adaptation state, PRNG key) and the draws so far can be
 written to a checkpoint, from which an interrupted run continues bit for bit (``resume=True``).
 
-Checkpoint format (``np.savez``, read with ``allow_pickle=False``; nothing in it is executed):
-``meta`` (a JSON string: format, config YAML, chain method, steps done per chain, the key path of
-every state leaf), ``state/<i>`` (the state's leaves in ``jax.tree_util`` order; the tree structure
-is rebuilt from a freshly initialised sampler and checked against the stored paths, shapes and
-dtypes), ``draws/<parameter>`` and ``extra/<field>`` (chain x draw arrays gathered so far).
+The checkpoint file format is described in ``jaxbsm.inference.checkpoint``; priors and the NumPyro
+model in ``jaxbsm.inference.priors``; the provenance attrs in ``jaxbsm.inference.provenance``.
 """
 
 from __future__ import annotations
 
-import datetime
-import difflib
-import json
 import math
 import os
-import platform
-import subprocess
 import time
 import warnings
-import zipfile
-from collections.abc import Mapping
 from functools import partial
-from importlib.metadata import PackageNotFoundError, version
 from operator import attrgetter
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -38,62 +27,18 @@ from typing import TYPE_CHECKING
 import jax
 import jax.numpy as jnp
 import numpy as np
-import numpyro
-import numpyro.distributions as dist
-from numpyro.distributions import constraints
-from numpyro.distributions.transforms import AffineTransform
 from numpyro.infer import NUTS
 from tqdm.auto import tqdm
 
-from jaxbsm.inference.config import FitConfig, NutsSettings, PriorSpec
+from jaxbsm.inference import provenance
+from jaxbsm.inference.checkpoint import load_checkpoint, restore_state, save_checkpoint
+from jaxbsm.inference.config import FitConfig, NutsSettings
+from jaxbsm.inference.priors import numpyro_model
 
 if TYPE_CHECKING:  # ArviZ is imported lazily: the sampler runs where it is absent (GPU image)
     import arviz as az
 
 EXTRA_FIELDS = ("diverging", "num_steps", "potential_energy", "energy", "accept_prob", "adapt_state.step_size")
-CHECKPOINT_FORMAT = 1
-CHECKPOINT_FILE = "checkpoint.npz"  # name of the checkpoint in a fit's output directory (``jaxbsm fit``)
-
-
-class NegativeLogUniform(dist.TransformedDistribution):
-    """Flat in log|x| on a negative box [low, high], high < 0 (e.g. a coupling whose sign is fixed).
-
-    The support is declared as the box itself, so NUTS gets a bounded bijection (a plain
-    TransformedDistribution would claim the whole real line)."""
-
-    def __init__(self, low: float, high: float):
-        self.low, self.high = low, high
-        super().__init__(dist.LogUniform(-high, -low), AffineTransform(0.0, -1.0))
-
-    @property
-    def support(self):
-        return constraints.interval(self.low, self.high)
-
-
-def prior_distribution(spec: PriorSpec) -> dist.Distribution:
-    """NumPyro distribution of a PriorSpec on its box [low, high]."""
-    if spec.prior == "uniform":
-        return dist.Uniform(spec.low, spec.high)
-    if spec.prior == "loguniform":
-        if spec.high < 0:
-            return NegativeLogUniform(spec.low, spec.high)
-        return dist.LogUniform(spec.low, spec.high)
-    return dist.TruncatedNormal(spec.mu, spec.sigma, low=spec.low, high=spec.high)
-
-
-def full_parameters(config: FitConfig, free: Mapping[str, jax.Array]) -> dict[str, jax.Array]:
-    """All model parameters: the free values given, the fixed ones from the configuration."""
-    return {**{k: jnp.asarray(v) for k, v in config.fixed.items()}, **free}
-
-
-def numpyro_model(likelihood, config: FitConfig):
-    """The NumPyro model of a fit: priors on the free parameters, fixed ones held, log L as a factor."""
-
-    def model():
-        free = {name: numpyro.sample(name, prior_distribution(spec)) for name, spec in config.parameters.items()}
-        numpyro.factor("log_likelihood", likelihood.log_likelihood(full_parameters(config, free)))
-
-    return model
 
 
 def unique_labels(labels) -> list[str]:
@@ -104,39 +49,6 @@ def unique_labels(labels) -> list[str]:
         seen[label] = seen.get(label, 0) + 1
         out.append(label if seen[label] == 1 else f"{label} #{seen[label]}")
     return out
-
-
-def _versions() -> dict[str, str]:
-    import jaxbsm
-
-    out = {"version_jaxbsm": jaxbsm.__version__, "version_python": platform.python_version()}
-    for pkg in ("jax", "jaxlib", "numpyro", "arviz", "optax"):
-        try:
-            out[f"version_{pkg}"] = version(pkg)
-        except PackageNotFoundError:
-            out[f"version_{pkg}"] = "unknown"
-    return out
-
-
-def git_revision() -> str:
-    """Commit of the git checkout holding the jaxbsm sources (``git rev-parse HEAD``), with ``-dirty``
-    appended when ``git status --porcelain`` lists changes; "unknown" when jaxbsm is not a tracked
-    file of a git checkout (an installed wheel) or git is unavailable."""
-    import jaxbsm
-
-    src = Path(jaxbsm.__file__).resolve().parent
-
-    def git(*args: str) -> str:
-        run = subprocess.run(["git", "-C", str(src), *args], capture_output=True, text=True, timeout=30, check=True)
-        return run.stdout.strip()
-
-    try:
-        git("ls-files", "--error-unmatch", "__init__.py")  # jaxbsm itself is tracked, not just inside some repo
-        revision = git("rev-parse", "HEAD")
-        dirty = git("status", "--porcelain")
-    except (OSError, subprocess.SubprocessError):
-        return "unknown"
-    return revision + ("-dirty" if dirty else "")
 
 
 def chain_method_of(settings: NutsSettings) -> str:
@@ -220,84 +132,6 @@ def _chain_major(record, chain_method: str, chains: int, n: int) -> dict:
     return {"draws": record.pop("z"), "extra": record}
 
 
-def _write_atomic(path: Path, arrays: dict[str, np.ndarray]) -> None:
-    """``np.savez`` to a temporary file in the same directory, then ``os.replace`` onto ``path``."""
-    path.parent.mkdir(parents=True, exist_ok=True)
-    tmp = path.with_name(f".{path.name}.tmp")
-    try:
-        with open(tmp, "wb") as f:
-            np.savez(f, **arrays)
-            f.flush()
-            os.fsync(f.fileno())
-        os.replace(tmp, path)
-    finally:
-        tmp.unlink(missing_ok=True)
-
-
-def _save_checkpoint(path: Path, config: FitConfig, chain_method: str, done: int, state, records) -> None:
-    leaves = jax.tree_util.tree_flatten_with_path(jax.device_get(state))[0]
-    meta = {
-        "format": CHECKPOINT_FORMAT,
-        "config_yaml": config.to_yaml(),
-        "chain_method": chain_method,
-        "steps_done": done,
-        "state_paths": [jax.tree_util.keystr(p) for p, _ in leaves],
-    }
-    arrays = {"meta": np.array(json.dumps(meta))}
-    arrays.update({f"state/{i}": np.asarray(leaf) for i, (_, leaf) in enumerate(leaves)})
-    for group in ("draws", "extra"):
-        arrays.update({f"{group}/{k}": v for k, v in records[group].items()})
-    _write_atomic(path, arrays)
-
-
-def _load_checkpoint(path: Path, config: FitConfig, chain_method: str):
-    """(meta, state leaves, records) of a checkpoint written for ``config``; ValueError otherwise."""
-    try:
-        with np.load(path, allow_pickle=False) as data:
-            arrays = {k: data[k] for k in data.files}
-        meta = json.loads(str(arrays.pop("meta")))
-    except FileNotFoundError:
-        raise ValueError(f"checkpoint {path} does not exist: nothing to resume") from None
-    except (OSError, ValueError, KeyError, zipfile.BadZipFile) as e:
-        raise ValueError(f"checkpoint {path} is not a readable jaxbsm NUTS checkpoint: {e}") from None
-    if meta.get("format") != CHECKPOINT_FORMAT:
-        raise ValueError(f"checkpoint {path} has format {meta.get('format')!r}; this version reads {CHECKPOINT_FORMAT}")
-    if meta["config_yaml"] != config.to_yaml():
-        diff = difflib.unified_diff(
-            meta["config_yaml"].splitlines(), config.to_yaml().splitlines(), "checkpoint", "now", n=0, lineterm=""
-        )
-        changed = "; ".join(line for line in diff if line[:1] in "+-" and line[:3] not in ("---", "+++"))
-        raise ValueError(
-            f"checkpoint {path} was written for a different configuration ({changed}); "
-            "resume with the same fit and options, or start a new run"
-        )
-    if meta["chain_method"] != chain_method:
-        warnings.warn(
-            f"checkpoint {path} was written with {meta['chain_method']} chains, resuming with {chain_method}: "
-            "the draws are a valid continuation but not bit-identical to an uninterrupted run",
-            stacklevel=3,
-        )
-    leaves = [arrays.pop(f"state/{i}") for i in range(len(meta["state_paths"]))]
-    records = {
-        group: {k.split("/", 1)[1]: v for k, v in arrays.items() if k.startswith(f"{group}/")}
-        for group in ("draws", "extra")
-    }
-    return meta, leaves, records
-
-
-def _restore_state(fresh, meta, leaves, path: Path):
-    """The checkpointed state in the tree structure of ``fresh`` (a newly initialised state)."""
-    flat, treedef = jax.tree_util.tree_flatten_with_path(fresh)
-    layout = [(jax.tree_util.keystr(p), np.shape(x), np.dtype(x.dtype)) for p, x in flat]
-    stored = [(p, np.shape(x), x.dtype) for p, x in zip(meta["state_paths"], leaves)]
-    if layout != stored:
-        raise ValueError(
-            f"checkpoint {path}: the sampler state layout differs from this NumPyro/JAX setup's "
-            "(other package versions or precision); it cannot be resumed here"
-        )
-    return jax.tree_util.tree_unflatten(treedef, leaves)
-
-
 def _append(records, block):
     if not records["draws"]:
         return block
@@ -328,7 +162,7 @@ def sample_nuts(
     done, records = 0, {"draws": {}, "extra": {}}
     seconds = {"warmup_s": 0.0, "sampling_s": 0.0}
     if resume:
-        meta, leaves, records = _load_checkpoint(path, config, chain_method)
+        meta, leaves, records = load_checkpoint(path, config, chain_method)
         done = meta["steps_done"]
         if done not in ends:
             raise ValueError(f"checkpoint {path}: steps_done = {done} is not the end of a block of this run")
@@ -342,7 +176,7 @@ def sample_nuts(
         )
         state = _initial_state(kernel, config, chain_method)
         if resume:
-            state = _restore_state(state, meta, leaves, path)
+            state = restore_state(state, meta, leaves, path)
         advance = _advance_fn(kernel, chain_method, settings.chains, max(n for _, n in schedule))
         with tqdm(total=ends[-1], initial=done, disable=not progress, unit="step") as bar:
             for (phase, n), end in zip(schedule, ends):
@@ -357,7 +191,7 @@ def sample_nuts(
                 seconds["warmup_s" if phase == "warmup" else "sampling_s"] += time.perf_counter() - start
                 done = end
                 if path is not None:
-                    _save_checkpoint(path, config, chain_method, done, state, records)
+                    save_checkpoint(path, config, chain_method, done, state, records)
                 bar.update(n)
                 start = time.perf_counter()
     return {k: records["draws"][k] for k in config.free}, records["extra"], seconds
@@ -383,21 +217,27 @@ def run_nuts(
     Returns InferenceData with groups posterior (free parameters, in their units),
     log_likelihood (variable ``log_likelihood`` over dimension ``term`` = likelihood.term_names),
     posterior_predictive (one variable per observable the model predicts, constrained or not), sample_stats
-    (diverging, n_steps, tree_depth, lp, energy, acceptance_rate, step_size) and attrs (config as
-    YAML, package and Python versions, git revision of the jaxbsm sources, host platform, seed,
-    device, date, divergence and non-finite log L counts).
-    Draws whose log L is not finite are kept and counted (attrs ``n_nonfinite_log_likelihood``).
+    (diverging, n_steps, tree_depth, lp, energy, acceptance_rate, step_size, solver_status: the
+    ``jaxbsm.status`` code of each draw's prediction) and attrs (config as YAML, package and Python
+    versions, git revision of the jaxbsm sources, host platform, seed, device, date, divergence,
+    non-finite log L and failed-solver counts).
+    Draws whose log L is not finite are kept and counted (attrs ``n_nonfinite_log_likelihood``), those
+    where a solver failed also as ``n_failed_points``. (A proposal inside a trajectory that hits a
+    failed point has log L = -inf and ends the trajectory as a divergence.)
     """
     settings = config.nuts
     samples, extra, _ = sample_nuts(likelihood, config, progress, checkpoint, resume)  # in the configuration's order
 
-    from jaxbsm.inference.scan import evaluate_points  # scan builds on this module's full_parameters
+    from jaxbsm.inference.scan import evaluate_points  # here, like ArviZ: scan needs pandas, sample_nuts does not
 
-    total, terms, preds = evaluate_points(likelihood, config, samples)  # batched over all local devices
+    total, terms, preds, status = evaluate_points(likelihood, config, samples)  # batched over all local devices
     n_nonfinite = int(np.sum(~np.isfinite(total)))
+    n_failed = int(np.sum(status != 0))
     n_divergent = int(extra["diverging"].sum())
     if n_nonfinite:
-        warnings.warn(f"{n_nonfinite} posterior draws have a non-finite log-likelihood", stacklevel=2)
+        warnings.warn(
+            f"{n_nonfinite} posterior draws have a non-finite log-likelihood ({n_failed} where a solver failed)", stacklevel=2
+        )
 
     sample_stats = {
         "diverging": extra["diverging"],
@@ -407,19 +247,21 @@ def run_nuts(
         "energy": extra["energy"],
         "acceptance_rate": extra["accept_prob"],
         "step_size": extra["adapt_state.step_size"],
+        "solver_status": status,
     }
     attrs = {
         "fit": config.name,
         "config_yaml": config.to_yaml(),
         "seed": settings.seed,
-        "device": f"{jax.default_backend()}: {jax.devices()[0].device_kind} x{jax.local_device_count()}",
+        "device": provenance.device(),
         "chain_method": chain_method_of(settings),
-        "date": datetime.datetime.now(datetime.UTC).isoformat(timespec="seconds"),
+        "date": provenance.utc_date(),
         "n_divergent": n_divergent,
         "n_nonfinite_log_likelihood": n_nonfinite,
-        "git_revision": git_revision(),
-        "host": platform.platform(),
-        **_versions(),
+        "n_failed_points": n_failed,
+        "git_revision": provenance.git_revision(),
+        "host": provenance.host(),
+        **provenance.versions(),
     }
     import arviz as az  # imported here so the model and sampler work where ArviZ is absent (GPU image)
 
@@ -435,13 +277,15 @@ def run_nuts(
 
 
 def diagnostics(idata: az.InferenceData) -> dict[str, float]:
-    """Run-level convergence numbers: divergences, non-finite log L, max R-hat, min bulk/tail ESS."""
+    """Run-level convergence numbers: divergences, non-finite log L, draws where a solver failed,
+    max R-hat, min bulk/tail ESS."""
     import arviz as az
 
     summary = az.summary(idata, var_names=list(idata.posterior.data_vars), kind="diagnostics")
     return {
         "divergences": int(idata.sample_stats["diverging"].sum()),
         "nonfinite_log_likelihood": int(idata.attrs.get("n_nonfinite_log_likelihood", 0)),
+        "failed_points": int(idata.attrs.get("n_failed_points", 0)),
         "max_r_hat": float(summary["r_hat"].max()) if "r_hat" in summary else math.nan,
         "min_ess_bulk": float(summary["ess_bulk"].min()),
         "min_ess_tail": float(summary["ess_tail"].min()),

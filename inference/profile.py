@@ -29,9 +29,8 @@ import numpy as np
 import pandas as pd
 from scipy.interpolate import CubicSpline
 
-from jaxbsm.inference.bestfit import BestFit, _optimise, _transforms, best_fit
-from jaxbsm.inference.config import FitConfig
-from jaxbsm.inference.nuts import full_parameters
+from jaxbsm.inference.bestfit import BestFit, best_fit, optimise, unconstraining_transforms
+from jaxbsm.inference.config import FitConfig, full_parameters
 from jaxbsm.inference.scan import grid_scan
 
 WILKS_LEVELS = {1: (1.0, 4.0), 2: (2.2957, 6.1801)}  # Delta chi^2 of 68.27% / 95.45% for 1 and 2 dof
@@ -164,8 +163,13 @@ def _check_axes(config: FitConfig, axes: Mapping[str, Sequence[float]]) -> dict[
     return checked
 
 
-def _neighbour_index(shape: tuple[int, ...]) -> np.ndarray:
-    """For each flat grid index: itself, then its neighbour below and above along each axis (itself at an edge)."""
+def neighbour_index(shape: tuple[int, ...]) -> np.ndarray:
+    """Neighbours on a grid of ``shape``: array (n_points, 1 + 2 * len(shape)) of flat ('C' order) indices.
+
+    Row i holds i itself, then its neighbour below and above along each axis in turn (i itself
+    where that neighbour would be beyond the grid edge: no wrap-around). Used for the warm starts
+    of the second profiling pass.
+    """
     idx = np.arange(math.prod(shape)).reshape(shape)
     neighbours = [idx]
     for axis in range(len(shape)):
@@ -203,19 +207,19 @@ def profile(
         nuisance = {}
     else:
         sub = dataclasses.replace(config, parameters={n: config.parameters[n] for n in nuisance_names})
-        to_physical, to_unconstrained = _transforms(sub)
+        to_physical, to_unconstrained = unconstraining_transforms(sub)
         steps = config.bestfit.steps
 
         @jax.jit
         @jax.vmap
         def minimise(u0, xp):
-            u = _optimise(lambda u: chi2_at(to_physical(u), xp), u0, steps)
+            u = optimise(lambda u: chi2_at(to_physical(u), xp), u0, steps)
             return u, chi2_at(to_physical(u), xp)
 
         u_best = to_unconstrained(jnp.asarray([bestfit.values[n] for n in nuisance_names]))
         u, chi2 = minimise(jnp.broadcast_to(u_best, (grid.shape[0], len(nuisance_names))), grid)
         u1 = u
-        for neighbour in _neighbour_index(shape).T[1:]:  # one call per direction: same shapes, one compilation
+        for neighbour in neighbour_index(shape).T[1:]:  # one call per direction: same shapes, one compilation
             u2, c2 = minimise(u1[neighbour], grid)
             better = c2 < jnp.where(jnp.isfinite(chi2), chi2, jnp.inf)
             u, chi2 = jnp.where(better[:, None], u2, u), jnp.where(better, c2, chi2)

@@ -6,8 +6,9 @@ each chunk is placed on a one-axis device mesh (``jax.sharding.Mesh`` over all d
 those in/out shardings, and copied back to host memory as numpy. The chunk size bounds device
 memory, so a scan of 10^8 points runs as a Python loop over chunks instead of one huge array; the
 last chunk is padded to the common chunk shape (and the padding dropped), so one compilation
-serves every chunk. ``evaluate_points`` (log L, per-term log L and predictions, as
-``jaxbsm.inference.nuts.evaluate_draws``) and ``grid_scan`` (log L on an outer-product grid) are built on it.
+serves every chunk. ``evaluate_points`` (log L, per-term log L, predictions and solver status;
+what ``jaxbsm.inference.nuts.run_nuts`` stores for its draws) and ``grid_scan`` (log L on an outer-product
+grid) are built on it.
 
 Several processes (hosts): call :func:`initialize_distributed` first in every process, then make
 the same calls with the same points in every process (SPMD). The mesh then spans the global
@@ -45,8 +46,7 @@ from jax.experimental import multihost_utils
 from jax.sharding import Mesh, NamedSharding
 from jax.sharding import PartitionSpec as P
 
-from jaxbsm.inference.config import FitConfig
-from jaxbsm.inference.nuts import full_parameters
+from jaxbsm.inference.config import FitConfig, full_parameters
 
 BATCH_AXIS = "batch"
 DEFAULT_CHUNK_PER_DEVICE = 2**14  # points per device per chunk when chunk_size is not given
@@ -173,19 +173,16 @@ def _map_free(fn: Callable, free: Mapping[str, np.ndarray], chunk_size, devices)
 def evaluate_points(
     likelihood, config: FitConfig, free: Mapping[str, np.ndarray], *, chunk_size: int | None = None, devices=None
 ):
-    """Total log L, per-term log L and predictions at every point, batched as :func:`batched_map`.
+    """Total log L, per-term log L, predictions and solver status at every point, batched as
+    :func:`batched_map`, from one ``likelihood.evaluate`` per point.
 
     ``free`` maps free-parameter names to arrays of one common shape S (the other parameters take
-    the configuration's fixed values); returns ``(log_l[S], pointwise[S + (n_terms,)],
-    {observable: array[S + ...]})`` with every observable ``likelihood.model.predict`` gives, in
-    the observables' units — the same as ``jaxbsm.inference.nuts.evaluate_draws``.
+    the configuration's fixed values); returns an ``Evaluation`` of numpy arrays ``(log_l[S],
+    terms[S + (n_terms,)], {observable: array[S + ...]}, status[S])`` with every observable the
+    model predicts, in the observables' units, and the ``jaxbsm.status`` code of each point;
+    :func:`jaxbsm.inference.nuts.run_nuts` stores these for its draws.
     """
-
-    def one(point):
-        params = full_parameters(config, point)
-        return likelihood.log_likelihood(params), likelihood.pointwise(params), likelihood.model.predict(params)
-
-    return _map_free(one, free, chunk_size, devices)
+    return _map_free(lambda point: likelihood.evaluate(full_parameters(config, point)), free, chunk_size, devices)
 
 
 def grid_points(config: FitConfig, axes: Mapping[str, np.ndarray], values: Mapping[str, float] | None = None):
@@ -260,15 +257,18 @@ def grid_scan(
     )
 
 
-def scan_table(free: Mapping[str, np.ndarray], log_l: np.ndarray, predictions: Mapping[str, np.ndarray]) -> pd.DataFrame:
+def scan_table(
+    free: Mapping[str, np.ndarray], log_l: np.ndarray, predictions: Mapping[str, np.ndarray], status: np.ndarray | None = None
+) -> pd.DataFrame:
     """One row per point: the free parameters, chi2 = -2 log L, delta_chi2 to the smallest finite
-    chi2 (NaN if none is finite), and every prediction (an observable with a shape gets one column
-    per element, ``name[i,j]``)."""
+    chi2 (NaN if none is finite), the solver status (``jaxbsm.status``; 0 where not given) and
+    every prediction (an observable with a shape gets one column per element, ``name[i,j]``)."""
     columns = {k: np.ravel(v) for k, v in free.items()}
     chi2 = -2.0 * np.ravel(log_l)
     finite = chi2[np.isfinite(chi2)]
     columns["chi2"] = chi2
     columns["delta_chi2"] = chi2 - finite.min() if finite.size else np.full_like(chi2, np.nan)
+    columns["status"] = np.zeros(chi2.size, np.int32) if status is None else np.ravel(status).astype(np.int32)
     n = chi2.size
     for name, value in predictions.items():
         value = np.reshape(value, (n, -1))

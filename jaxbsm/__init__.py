@@ -8,9 +8,10 @@ import jax
 
 jax.config.update("jax_enable_x64", True)
 
-from jaxbsm.model import Model, Parameter, get_model, list_models  # noqa: E402
-from jaxbsm.observables import OBSERVABLES, ObservableInfo  # noqa: E402
+from jaxbsm.model import Model, Parameter  # noqa: E402
+from jaxbsm.observables import ObservableInfo  # noqa: E402
+from jaxbsm.registry import get_model, list_models, observables  # noqa: E402
 
 __version__ = "0.1.0"
 
-__all__ = ["Model", "Parameter", "get_model", "list_models", "OBSERVABLES", "ObservableInfo"]
+__all__ = ["Model", "Parameter", "ObservableInfo", "get_model", "list_models", "observables"]

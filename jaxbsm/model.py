@@ -1,19 +1,28 @@
 """Models: named parameter sets with a prediction function.
 
-A model declares its parameters (name, unit, physical range, default, default prior) and a pure
+A model declares its parameters (name, unit, physical range, default, default prior), the
+observables it predicts (``jaxbsm.observables.ObservableInfo``) and a pure
 ``predict(params) -> {observable name: value}`` built from jaxbsm's physics functions. Likelihoods
-(``likelihoods/``) bind these predictions to measurements; inference engines only see parameters.
+(``jaxbsm.likelihoods``) bind these predictions to measurements; inference engines only see
+parameters. The models jaxbsm ships are listed in one place, ``jaxbsm.registry``.
 """
 
 from __future__ import annotations
 
 import math
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 
 import jax.numpy as jnp
+import numpy as np
+
+from jaxbsm.observables import ObservableInfo
 
 PRIORS = ("uniform", "loguniform")
+
+#: Reserved key of a prediction dict: the per-point solver status (``jaxbsm.status``), for models
+#: whose predictions come from solvers that can fail. Absent means every point converged.
+STATUS = "status"
 
 
 @dataclass(frozen=True)
@@ -59,28 +68,61 @@ class Parameter:
 
 @dataclass(frozen=True)
 class Model:
-    """A named physics model: parameters and a pure prediction function.
+    """A named physics model: parameters, the observables it predicts, and a pure prediction function.
 
-    ``predict`` maps a dict of parameter arrays (any common broadcast shape) to a dict of observable
-    arrays. ``physical``, if given, maps the same dict to a boolean array: False marks points outside
+    ``predict`` maps a dict of parameter arrays (any common broadcast shape) to a dict with one
+    array per declared observable (``observables``), and, for models built on solvers that can
+    fail, the int32 solver status under the reserved key ``STATUS`` (``jaxbsm.status``; a point
+    with non-zero status gets log L = -inf in likelihoods). ``physical``, if given, maps the same dict to a boolean array: False marks points outside
     the physical region (e.g. a non-perturbative coupling), where likelihoods return -inf.
     ``bind``, if given, specialises the model to the fixed parameter values of a fit (plain floats)
     and the observables its datasets measure (a frozenset of names), e.g. to precompute tables that
     depend on them only, and only the tables that fit needs; the bound model keeps the same
-    parameters (``build_likelihood(..., fixed=...)`` uses it).
+    parameters and observables (``build_likelihood(..., fixed=...)`` uses it).
+    ``theory_covariance``, if given, maps a list of measured observable names (repeats allowed) to
+    the covariance of their theory predictions (units of the observables squared), which
+    likelihoods add to the experimental one; without it the predictions are taken as exact.
+    ``bound_observables`` are observables only the models returned by ``bind`` predict (e.g. from
+    tables that need the fixed masses); they are listed in the catalogue of observables.
     """
 
     name: str
     description: str
     parameters: tuple[Parameter, ...]
+    observables: tuple[ObservableInfo, ...]
     predict: Callable[[Mapping[str, jnp.ndarray]], dict[str, jnp.ndarray]]
     physical: Callable[[Mapping[str, jnp.ndarray]], jnp.ndarray] | None = None
     citations: tuple[str, ...] = field(default_factory=tuple)
     bind: Callable[[Mapping[str, float], frozenset[str]], Model] | None = None
+    theory_covariance: Callable[[Sequence[str]], np.ndarray] | None = None
+    bound_observables: tuple[ObservableInfo, ...] = ()
+
+    def __post_init__(self):
+        names = [p.name for p in self.parameters]
+        if len(set(names)) != len(names):
+            raise ValueError(f"model {self.name!r}: parameter names repeat: {names}")
+        obs = [o.name for o in self.observables + self.bound_observables]
+        if len(set(obs)) != len(obs):
+            raise ValueError(f"model {self.name!r}: observable names repeat: {obs}")
+        if STATUS in obs:
+            raise ValueError(f"model {self.name!r}: {STATUS!r} is reserved for the solver status")
 
     @property
     def parameter_names(self) -> tuple[str, ...]:
         return tuple(p.name for p in self.parameters)
+
+    @property
+    def observable_names(self) -> tuple[str, ...]:
+        return tuple(o.name for o in self.observables)
+
+    def observable(self, name: str) -> ObservableInfo:
+        """Metadata of a predicted observable; ValueError listing what the model predicts otherwise."""
+        for o in self.observables:
+            if o.name == name:
+                return o
+        raise ValueError(
+            f"model {self.name!r} does not predict {name!r}; it predicts {', '.join(self.observable_names)}"
+        )
 
     def parameter(self, name: str) -> Parameter:
         for p in self.parameters:
@@ -111,34 +153,3 @@ class Model:
         """``params`` with every parameter that has an SM value set to it (new physics off)."""
         full = self.complete(params)
         return {p.name: (full[p.name] if p.sm is None else p.sm) for p in self.parameters}
-
-
-MODELS: dict[str, Model] = {}
-
-
-def register_model(model: Model) -> Model:
-    if model.name in MODELS:
-        raise ValueError(f"model {model.name!r} registered twice")
-    MODELS[model.name] = model
-    return model
-
-
-def load_builtin_models() -> None:
-    """Import the modules that register jaxbsm's built-in models and observables."""
-    import jaxbsm.cosmology.models  # noqa: F401
-    import jaxbsm.flavour.models  # noqa: F401
-    import jaxbsm.neutrino.models  # noqa: F401
-
-
-def get_model(name: str) -> Model:
-    """Return the registered model ``name``; ValueError listing the known models otherwise."""
-    load_builtin_models()
-    try:
-        return MODELS[name]
-    except KeyError:
-        raise ValueError(f"unknown model {name!r}; known models: {', '.join(sorted(MODELS))}") from None
-
-
-def list_models() -> list[str]:
-    load_builtin_models()
-    return sorted(MODELS)

@@ -5,27 +5,48 @@ a pure JAX function of a dict of scalar parameters (jit-, grad- and vmap-clean).
 -1/2 chi^2 (parameter-independent constants dropped) where chi^2 adds
 
 - one correlated asymmetric-Gaussian block for every measured value, with the experimental
-  covariance of each dataset and the theory covariance of the observables (jaxbsm.likelihoods.theory);
-  the same observable measured in two datasets is two entries with fully correlated theory error;
+  covariance of each dataset and the theory covariance the model supplies for its predictions
+  (``Model.theory_covariance``; none: exact predictions); the same observable measured in two
+  datasets is two entries with fully correlated theory error;
 - one half-Gaussian term per one-sided limit;
 - a constant chi^2 offset per dataset that is an expansion around a local minimum (records.py).
 
 Outside the physical region (a parameter outside its model range, or the model's ``physical``
-predicate False, e.g. a non-perturbative Z') and wherever the chi^2 is not finite, log L = -inf.
+predicate False, e.g. a non-perturbative Z'), where a solver behind the prediction failed (non-zero
+``jaxbsm.status`` under the prediction's ``STATUS`` key) and wherever the chi^2 is not finite,
+log L = -inf. ``Likelihood.evaluate`` gives log L, its terms, the predictions and the status from
+one prediction call.
 """
 
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
+from typing import NamedTuple
 
+import jax
 import jax.numpy as jnp
 import numpy as np
 
-from jaxbsm.model import Model, get_model
 from jaxbsm.likelihoods import shapes
 from jaxbsm.likelihoods.records import load_dataset
-from jaxbsm.likelihoods.theory import theory_covariance
+from jaxbsm.model import STATUS, Model
+from jaxbsm.registry import get_model
+from jaxbsm.status import Status
+
+
+class Evaluation(NamedTuple):
+    """One evaluation of a likelihood at a point (``Likelihood.evaluate``).
+
+    log_likelihood: scalar log L (-inf outside the physical region or where a solver failed);
+    terms: log L per term (``Likelihood.term_names``), adding up to log_likelihood; predictions:
+    every observable the model predicts; status: the solver status (``jaxbsm.status``, int32).
+    """
+
+    log_likelihood: jax.Array
+    terms: jax.Array
+    predictions: dict
+    status: jax.Array
 
 
 @dataclass(frozen=True, eq=False)
@@ -57,7 +78,9 @@ class Likelihood:
 
     def chi2_terms(self, params: Mapping) -> jnp.ndarray:
         """chi^2 contributions, one per term_names entry; they add up to the total chi^2."""
-        pred = self.model.predict(params)
+        return self._chi2_terms(self.model.predict(params))
+
+    def _chi2_terms(self, pred: Mapping) -> jnp.ndarray:
         terms = []
         if self.measured:
             x = jnp.stack([jnp.asarray(pred[o], dtype=jnp.float64) for o in self.measured])
@@ -79,18 +102,29 @@ class Likelihood:
             ok = ok & self.model.physical(params)
         return ok
 
+    def evaluate(self, params: Mapping) -> Evaluation:
+        """log L, its terms, the predictions and the solver status at one point, from one ``predict``.
+
+        Outside the physical region the model is evaluated at its defaults instead (so that no
+        NaN reaches values or gradients) and every term is -inf; a non-zero solver status or a
+        non-finite chi^2 also gives -inf terms.
+        """
+        ok = self._allowed(params)
+        safe = {k: jnp.where(ok, v, self.model.parameter(k).default) for k, v in params.items()}
+        pred = dict(self.model.predict(safe))
+        status = jnp.asarray(pred.pop(STATUS, Status.OK), jnp.int32)
+        terms = -0.5 * self._chi2_terms(pred)
+        ok = ok & (status == Status.OK) & jnp.all(jnp.isfinite(terms))
+        terms = jnp.where(ok, terms, -jnp.inf)
+        return Evaluation(jnp.sum(terms), terms, pred, status)
+
     def pointwise(self, params: Mapping) -> jnp.ndarray:
         """log L per term (-chi2_i/2), all -inf outside the physical region; sums to log_likelihood."""
-        ok = self._allowed(params)
-        # evaluate at a safe point where not allowed, so no NaN reaches values or gradients
-        safe = {k: jnp.where(ok, v, self.model.parameter(k).default) for k, v in params.items()}
-        terms = -0.5 * self.chi2_terms(safe)
-        ok = ok & jnp.all(jnp.isfinite(terms))
-        return jnp.where(ok, terms, -jnp.inf)
+        return self.evaluate(params).terms
 
     def log_likelihood(self, params: Mapping) -> jnp.ndarray:
         """Scalar log L = -chi^2/2 for a dict of all model parameters; -inf outside the physical region."""
-        return jnp.sum(self.pointwise(params))
+        return self.evaluate(params).log_likelihood
 
     def bibtex(self) -> list[str]:
         """BibTeX (measurements) and reference lines (theory) for everything this likelihood uses."""
@@ -106,17 +140,19 @@ def build_likelihood(model: str | Model, datasets: Sequence[str], fixed: Mapping
     model = get_model(model) if isinstance(model, str) else model
     if not datasets:
         raise ValueError("build_likelihood: at least one dataset is needed")
-    loaded = [load_dataset(d) for d in datasets]
+    known = model.observable_names + tuple(o.name for o in model.bound_observables)
+    loaded = [load_dataset(d, known, model.name) for d in datasets]
     if fixed and model.bind is not None:
         needed = frozenset(m.observable for ds in loaded for m in ds.measurements)
         model = model.bind({k: float(v) for k, v in fixed.items()}, needed)
-    predicted = set(model.predict({k: jnp.asarray(v) for k, v in model.defaults().items()}))
     measured, value, sp, sm, blocks, limits, terms, refs = [], [], [], [], [], [], [], []
     for ds in loaded:
         for m in ds.measurements:
-            if m.observable not in predicted:
+            if m.observable not in model.observable_names:
                 raise ValueError(
-                    f"dataset {ds.name!r} measures {m.observable!r}, which model {model.name!r} does not predict"
+                    f"dataset {ds.name!r} ({ds.path}) measures {m.observable!r}, which model {model.name!r} "
+                    "predicts only in fits that fix the values its tables need (model description); "
+                    f"unbound it predicts {', '.join(model.observable_names)}"
                 )
             if m.bibtex() not in refs:
                 refs.append(m.bibtex())
@@ -147,7 +183,7 @@ def build_likelihood(model: str | Model, datasets: Sequence[str], fixed: Mapping
         sigma_plus=np.asarray(sp),
         sigma_minus=np.asarray(sm),
         corr=corr,
-        cov_theory=theory_covariance(measured),
+        cov_theory=model.theory_covariance(measured) if model.theory_covariance else np.zeros((len(measured),) * 2),
         limits=tuple(limits),
         references=tuple(refs),
         chi2_offsets=offsets,
@@ -163,9 +199,3 @@ def _block_diag(blocks) -> np.ndarray:
         out[i : i + k, i : i + k] = b
         i += k
     return out
-
-
-def list_datasets() -> list[str]:
-    from jaxbsm.likelihoods.records import list_datasets as _list
-
-    return _list()

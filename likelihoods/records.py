@@ -9,11 +9,15 @@ quadrature, separately above and below) or a ``limit`` {upper, cl}; and its ``ex
 ``arxiv``, ``inspire`` key, ``title`` and ``journal``. ``correlations`` entries give a correlation
 matrix of the total uncertainties of listed observables. Files are read with yaml.safe_load; every
 problem is reported with the file, the record and the field.
+
+The data layer knows no physics: observable names are checked against what a model predicts when
+a likelihood binds the dataset to it (``load_dataset(..., observables=model names)``).
 """
 
 from __future__ import annotations
 
 import math
+from collections.abc import Sequence
 from dataclasses import dataclass
 from importlib import resources
 from pathlib import Path
@@ -72,8 +76,12 @@ def list_datasets() -> list[str]:
     return sorted(p.stem for p in DATA_DIR.glob("*.yaml"))
 
 
-def load_dataset(name_or_path: str) -> Dataset:
-    """Load and validate a shipped dataset by name, or a dataset YAML file by path."""
+def load_dataset(name_or_path: str, observables: Sequence[str] | None = None, model: str = "") -> Dataset:
+    """Load and validate a shipped dataset by name, or a dataset YAML file by path.
+
+    ``observables``: if given, the observable names allowed (those ``model`` predicts); a record
+    naming another one is a DataError naming the file, the record and the field.
+    """
     path = Path(name_or_path)
     if path.suffix not in (".yaml", ".yml"):
         path = DATA_DIR / f"{name_or_path}.yaml"
@@ -85,10 +93,10 @@ def load_dataset(name_or_path: str) -> Dataset:
         raise DataError(f"{path}: malformed YAML: {exc}") from None
     except OSError as exc:
         raise DataError(f"{path}: cannot read: {exc}") from None
-    return _parse(raw, str(path))
+    return _parse(raw, str(path), observables, model)
 
 
-def _parse(raw, where: str) -> Dataset:
+def _parse(raw, where: str, observables: Sequence[str] | None = None, model: str = "") -> Dataset:
     if not isinstance(raw, dict):
         raise DataError(f"{where}: top level must be a mapping with name, description, measurements")
     for key in ("name", "description", "measurements"):
@@ -99,7 +107,7 @@ def _parse(raw, where: str) -> Dataset:
         raise DataError(f"{where}: unknown top-level field(s) {sorted(unknown)}")
     if not isinstance(raw["measurements"], list) or not raw["measurements"]:
         raise DataError(f"{where}: 'measurements' must be a non-empty list")
-    meas = tuple(_measurement(r, f"{where}, measurement {i}") for i, r in enumerate(raw["measurements"]))
+    meas = tuple(_measurement(r, f"{where}, measurement {i}", observables, model) for i, r in enumerate(raw["measurements"]))
     measured = [m.observable for m in meas if not m.is_limit]
     if len(set(m.observable for m in meas)) != len(meas):
         raise DataError(f"{where}: an observable appears twice; combine the measurements first")
@@ -118,9 +126,7 @@ _MEAS_FIELDS = {"observable", "experiment", "year", "value", "uncertainties", "l
                 "inspire", "title", "journal", "note"}
 
 
-def _measurement(r, where: str) -> Measurement:
-    from jaxbsm.observables import get_observable
-
+def _measurement(r, where: str, observables: Sequence[str] | None, model: str) -> Measurement:
     if not isinstance(r, dict):
         raise DataError(f"{where}: must be a mapping")
     unknown = set(r) - _MEAS_FIELDS
@@ -130,10 +136,11 @@ def _measurement(r, where: str) -> Measurement:
         if key not in r:
             raise DataError(f"{where}: missing field {key!r}")
     where = f"{where} ({r['observable']})"
-    try:
-        get_observable(str(r["observable"]))
-    except ValueError as exc:
-        raise DataError(f"{where}: field 'observable': {exc}") from None
+    if observables is not None and str(r["observable"]) not in observables:
+        raise DataError(
+            f"{where}: field 'observable': model {model!r} does not predict {r['observable']!r}; "
+            f"it predicts {', '.join(observables)}"
+        )
     common = dict(
         observable=str(r["observable"]), experiment=str(r["experiment"]), year=int(r["year"]),
         arxiv=str(r["arxiv"]), inspire=str(r["inspire"]), title=str(r["title"]), journal=str(r["journal"]),

@@ -152,8 +152,8 @@ def fermion_bilinears(model: FieldContent, residual: Residual) -> list[Operator]
     classified under ``residual`` (module docstring)."""
     fermions = model.fermions
     scalars: list[tuple[Field, bool] | None] = [None]
-    for s in model.scalars:
-        scalars += [(s, False)] + ([] if _self_conjugate(s) else [(s, True)])
+    for scalar in model.scalars:
+        scalars += [(scalar, False)] + ([] if _self_conjugate(scalar) else [(scalar, True)])
     operators = []
     for i, a in enumerate(fermions):
         for j, b in enumerate(fermions):
@@ -180,10 +180,11 @@ def _distinct(operators: list[Operator]) -> list[Operator]:
     fewest: dict[tuple[str, ...], int] = {}
     for op in operators:
         if not op.forbidden:
-            fewest[op.factors] = min(fewest.get(op.factors, len(op.insertions)), len(op.insertions))
+            n = len(op.insertions or ())
+            fewest[op.factors] = min(fewest.get(op.factors, n), n)
     kept, seen = [], set()
     for op in operators:
-        if op.forbidden or (len(op.insertions) == fewest[op.factors] and op.factors not in seen):
+        if op.forbidden or (len(op.insertions or ()) == fewest[op.factors] and op.factors not in seen):
             kept.append(op)
             seen.add(op.factors)
     return kept

@@ -31,7 +31,7 @@ from functools import cache
 SU3 = "SU(3)"
 SU2 = "SU(2)"
 
-SU3_NAMES = {
+SU3_NAMES: dict[tuple[int, ...], str] = {
     (0, 0): "1", (1, 0): "3", (0, 1): "3bar", (2, 0): "6", (0, 2): "6bar", (1, 1): "8",
     (3, 0): "10", (0, 3): "10bar", (2, 1): "15", (1, 2): "15bar", (2, 2): "27",
 }  # fmt: skip

@@ -11,23 +11,25 @@ from __future__ import annotations
 from fractions import Fraction
 
 from jaxbsm.consistency.fields import Field, FieldContent
+from jaxbsm.consistency.representations import su2, su3
 
-_B = {"B": Fraction(1, 3), "L": 0, "B-L": Fraction(1, 3)}
-_L = {"B": 0, "L": 1, "B-L": -1}
+_B = {"B": Fraction(1, 3), "L": Fraction(0), "B-L": Fraction(1, 3)}
+_L = {"B": Fraction(0), "L": Fraction(1), "B-L": Fraction(-1)}
 
 
 def standard_model(right_handed_neutrinos: bool = False) -> FieldContent:
     """The SM ("sm"), or the SM with three right-handed neutrinos nu_R ~ (1, 1, 0) ("sm-nuR")."""
+    triplet, doublet, singlet3, singlet2 = su3("3"), su2("2"), su3("1"), su2("1")
     fields = [
-        Field("Q", "3", "2", Fraction(1, 6), "L", 3, _B, sm=True),
-        Field("u_R", "3", "1", Fraction(2, 3), "R", 3, _B, sm=True),
-        Field("d_R", "3", "1", Fraction(-1, 3), "R", 3, _B, sm=True),
-        Field("L", "1", "2", Fraction(-1, 2), "L", 3, _L, sm=True),
-        Field("e_R", "1", "1", -1, "R", 3, _L, sm=True),
+        Field("Q", triplet, doublet, Fraction(1, 6), "L", 3, _B, sm=True),
+        Field("u_R", triplet, singlet2, Fraction(2, 3), "R", 3, _B, sm=True),
+        Field("d_R", triplet, singlet2, Fraction(-1, 3), "R", 3, _B, sm=True),
+        Field("L", singlet3, doublet, Fraction(-1, 2), "L", 3, _L, sm=True),
+        Field("e_R", singlet3, singlet2, Fraction(-1), "R", 3, _L, sm=True),
     ]
     if right_handed_neutrinos:
-        fields.append(Field("nu_R", "1", "1", 0, "R", 3, _L, sm=True))
-    fields.append(Field("H", "1", "2", Fraction(1, 2), "S", sm=True, vev=True))
+        fields.append(Field("nu_R", singlet3, singlet2, Fraction(0), "R", 3, _L, sm=True))
+    fields.append(Field("H", singlet3, doublet, Fraction(1, 2), "S", sm=True, vev=True))
     return FieldContent(
         name="sm-nuR" if right_handed_neutrinos else "sm",
         fields=tuple(fields),

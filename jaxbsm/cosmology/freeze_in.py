@@ -4,8 +4,8 @@ Y_N, Ω_N h² and the momentum distribution f_N(q) today (issue 4, seed 003).
 
 References: König, Merle & Totzauer, JCAP 1611 (2016) 038, arXiv:1609.01289 (KMT); Merle &
 Totzauer, JCAP 1506 (2015) 011, arXiv:1502.01011; the rates are those of
-``jaxbsm.cosmology.higgs_portal`` (its docstring states the conventions, T_EW = 160 GeV and the
-smooth bridge of the regimes).
+``jaxbsm.cosmology.higgs_portal`` (widths) and ``jaxbsm.cosmology.portal_rates`` (⟨σv⟩; its
+docstring states the conventions, T_EW = 160 GeV and the smooth bridge of the regimes).
 
 Equations (derived here; Maxwell–Boltzmann S, one d.o.f., in kinetic equilibrium with the plasma,
 f_S = (n_S/n_S,eq) e^{−E/T}; N with g_N = 2 helicities, f_N ≪ 1 so no Pauli blocking and no inverse
@@ -14,7 +14,7 @@ decays NN → S). With Y = n/s and the variable u = ln(T_start/T), dt/du = (1 + 
     dY_S/dt = −s ⟨σv⟩ (Y_S² − Y_eq²) + (2γ_D/s)(1 − Y_S²/Y_eq²) − Γ_S (K₁/K₂)(x) Y_S,
     dY_N/dt = 2 Γ_S (K₁/K₂)(x) Y_S,              x = m_S/T, Γ_S = Γ(S → NN),
 
-with ⟨σv⟩ and γ_D (h → SS, m_S < m_h/2) as in ``higgs_portal.production_rates`` (the on-shell part
+with ⟨σv⟩ and γ_D (h → SS, m_S < m_h/2) as in ``portal_rates.production_rates`` (the on-shell part
 of the resonance moved into γ_D, so nothing is counted twice; the phases weighted by
 ``broken_fraction``), here evaluated in logarithms so that nothing overflows late on. K₁/K₂ is the thermal average of the
 time dilation m_S/E.
@@ -52,8 +52,8 @@ controller; the bins, which do not feed back, by Tsit5 along the first solution'
 Gradients: diffrax's RecursiveCheckpointAdjoint, i.e. reverse mode through the solver steps with
 checkpointing (the discretise-then-optimise adjoint; a backsolve adjoint is unstable for the stiff
 freeze-out). The ⟨σv⟩ of each phase is tabulated on ``n_table`` temperatures per parameter point
-from T_start down to 20 keV and interpolated by a natural cubic spline in u (``higgs_portal`` evaluates one
-⟨σv⟩ in ~0.25 ms; ``_sigma_v_tables``).
+from T_start down to 20 keV and interpolated by a natural cubic spline in u (``portal_rates`` evaluates
+one ⟨σv⟩ in ~0.25 ms; ``_sigma_v_tables``).
 
 Initial and final temperature. T_start = 100 max(m_S, T_EW). Production above T_start (SS ↔ ΦΦ,
 whose yield grows like 1/T down to T_EW) is added as the exact massless-limit tail
@@ -64,7 +64,8 @@ T_end = max(20 keV, min(m_S/40, T with Γ_S = 40H)) (e^{−Γ_S t} = e^{−20}).
 (y → 0) is followed down to 20 keV, the bottom of the g* table: a frozen-out S keeps annihilating
 (for s-wave the depletion after x falls only like 1/x, so stopping at x = 40 would overstate Y_S by
 ~40%); below 20 keV, where g* is constant, s⟨σv⟩/H ∝ T integrates in closed form,
-1/Y_∞ = 1/Y_end + s⟨σv⟩(dt/du) at T_end (for T_end above 20 keV the remaining S is ~e^{−20} anyway). ``FreezeInResult.Y_S`` reports what S is left undecayed.
+1/Y_∞ = 1/Y_end + s⟨σv⟩(dt/du) at T_end (for T_end above 20 keV the remaining S is ~e^{−20} anyway).
+``FreezeInResult.Y_S`` reports what S is left undecayed.
 
 Units: GeV (m_N too); Ω_N h² = m_N Y_N s₀/(ρ_c/h²) with s₀ from the table's g_s today and
 T₀ = 2.7255 K (Fixsen 2009), ρ_c/h² = 1.05368e-5 GeV cm⁻³ (PDG 2024).
@@ -84,9 +85,10 @@ import numpy as np
 
 from jaxbsm.checks import is_concrete, require
 from jaxbsm.constants import BOLTZMANN_EV_PER_K, HBAR_GEV_PS, M_H, SPEED_OF_LIGHT
-from jaxbsm.cosmology import higgs_portal as hp
+from jaxbsm.cosmology import higgs_portal, portal_rates
 from jaxbsm.cosmology.bessel import k1e, k2e, kve
-from jaxbsm.cosmology.thermal import _dln_g, _hubble, _ln_g, entropy_density, gstar_table
+from jaxbsm.cosmology.thermal import dln_g_s_dlnT, entropy_density, g_rho, g_s, gstar_table, hubble_rate
+from jaxbsm.status import Status, first_failure, from_diffrax, where_failed
 
 __all__ = [
     "G_N",
@@ -94,6 +96,9 @@ __all__ = [
     "RHO_CRIT_H2",
     "FreezeInSettings",
     "FreezeInResult",
+    "FreezeInHistory",
+    "T_FLOOR",
+    "end_temperature",
     "solve_freeze_in",
     "freeze_in_history",
     "omega_h2",
@@ -116,7 +121,9 @@ _G_S_TOP = float(gstar_table()[2][-1])
 _T_TABLE_MIN = float(gstar_table()[0][0])
 _S0_CM3 = 2.0 * np.pi**2 / 45.0 * _G_S_TODAY * (T_CMB / _HBARC_GEV_CM) ** 3
 _MH = M_H.value
-_T_FLOOR = 2.0 * _T_TABLE_MIN  # 20 keV: g* constant below, annihilation tail added analytically
+T_FLOOR = 2.0 * _T_TABLE_MIN
+"""Lowest end temperature of a solve (GeV), 20 keV: g* is constant below, where the annihilation
+tail of S is added analytically (module docstring)."""
 _X_END = 40.0  # production over: e^{-40} Boltzmann suppression
 _DECAY_END = 40.0  # Γ_S/H at the end: e^{-Γt} = e^{-20}
 
@@ -159,7 +166,11 @@ class FreezeInResult(NamedTuple):
     spectrum was not requested); T_end (GeV); occupancy: Y_N over the yield of a thermal
     (Fermi–Dirac) N, 135ζ(3)g_N/(8π⁴g_ref): the equations assume f_N ≪ 1 (no Pauli blocking, no
     NN → S), so results with occupancy ≳ 0.1 are outside their validity (such points overclose the
-    universe by orders of magnitude for keV N).
+    universe by orders of magnitude for keV N); status: int32 solver status (``jaxbsm.status``):
+    OK, MAX_STEPS (a diffrax solve failed: the stiff one, or the spectrum's) or NONFINITE (the
+    solver state at T_end is not finite). Where status is not OK, Y_N, Y_S, omega_h2, mean_q,
+    mean_q2 and f are 0 (finite placeholders with zero gradients), never a silent number.
+    mean_q and mean_q2 are 0 where no N is produced (Y_N = 0, e.g. y = 0).
     """
 
     Y_N: jax.Array
@@ -171,6 +182,18 @@ class FreezeInResult(NamedTuple):
     f: jax.Array
     T_end: jax.Array
     occupancy: jax.Array
+    status: jax.Array
+
+
+class FreezeInHistory(NamedTuple):
+    """(T [GeV], Y_S, Y_N) at the output temperatures of ``freeze_in_history`` and the int32 solver
+    status of the solve (``jaxbsm.status``: OK or MAX_STEPS; the yields at temperatures the solver
+    did not reach are 0)."""
+
+    T: jax.Array
+    Y_S: jax.Array
+    Y_N: jax.Array
+    status: jax.Array
 
 
 def g_ref(g=None) -> float:
@@ -198,17 +221,16 @@ class _Thermo(NamedTuple):
 
 def _thermo(T, g):
     if g is None:
-        ln_g = _ln_g(T)
-        g_r, g_s = jnp.exp(ln_g[0]), jnp.exp(ln_g[1])
-        dlng_s = _dln_g(T)[1]
+        g_r, g_e = g_rho(T), g_s(T)
+        dlng_s = dln_g_s_dlnT(T)
         gr = _G_S_TOP
     else:
-        g_r = g_s = jnp.asarray(g, dtype=float)
+        g_r = g_e = jnp.asarray(g, dtype=float)
         dlng_s = 0.0
         gr = g
-    s = entropy_density(T, g_s)
-    H = _hubble(T, g_r)
-    return _Thermo(s, H, (1.0 + dlng_s / 3.0) / H, (g_s / gr) ** (1.0 / 3.0))
+    s = entropy_density(T, g_e)
+    H = hubble_rate(T, g_r)
+    return _Thermo(s, H, (1.0 + dlng_s / 3.0) / H, (g_e / gr) ** (1.0 / 3.0))
 
 
 def _ln_y_eq(x, T, s):
@@ -235,8 +257,8 @@ def _sigma_v_tables(m_S, lam, T_start, T_low, n):
     (including the on-shell part) for n = 128 (test_freeze_in.py::test_rate_table_interpolation)."""
     u = jnp.linspace(0.0, jnp.log(T_start / T_low), n)
     T = T_start * jnp.exp(-u)
-    sym = hp._sigma_v_thermal(T, m_S, lam, "symmetric", False)
-    brk = hp._sigma_v_thermal(T, m_S, lam, "broken", True)
+    sym = portal_rates.sigma_v_thermal(T, m_S, lam, "symmetric", False)
+    brk = portal_rates.sigma_v_thermal(T, m_S, lam, "broken", True)
     weight = 1.0 + (T / m_S) ** 2
     return interpax.Interpolator1D(u, jnp.stack([sym, brk], axis=-1) * weight[:, None], method="cubic2"), u[-1]
 
@@ -247,13 +269,15 @@ def _sigma_v(u, p):
     return p.sv(jnp.clip(u, 0.0, p.u_tab)) / (1.0 + (T / p.m_S) ** 2)[..., None]
 
 
-def _end_temperature(m_S, gamma_s, g):
-    """T_end = max(20 keV, min(m_S/40, T with Γ_S = 40 H)) (fixed-point iteration in g_rho(T))."""
+def end_temperature(m_S, gamma_s, g=None):
+    """End temperature of the solve (GeV) for m_S and Γ(S → NN) = gamma_s in GeV (g as in
+    ``solve_freeze_in``): T_end = max(20 keV, min(m_S/40, T with Γ_S = 40 H)), the T at Γ_S = 40 H by
+    fixed-point iteration in g_rho(T) (module docstring)."""
     T = jnp.full_like(m_S, 1.0)
     for _ in range(4):
         T_c = jnp.clip(T, _T_TABLE_MIN, None)
         T = jnp.sqrt(gamma_s / (_DECAY_END * _thermo(T_c, g).H / T_c**2))
-    return jnp.clip(jnp.minimum(m_S / _X_END, T), _T_FLOOR, None)
+    return jnp.clip(jnp.minimum(m_S / _X_END, T), T_FLOOR, None)
 
 
 # --- right-hand sides -------------------------------------------------------------------------------
@@ -276,10 +300,10 @@ def _rates(u, W, p: _Params, g, s_equilibrium):
         ln_Y = jnp.log(p.Y_sc) + W
         Y_S = jnp.exp(ln_Y)
         ln_Y_eq = _ln_y_eq(x, T, th.s)
-        w_b = hp.broken_fraction(T)
+        w_b = portal_rates.broken_fraction(T)
         sv_sym, sv_brk = _sigma_v(u, p).T
         sv = (1.0 - w_b) * sv_sym + w_b * sv_brk
-        # h <-> SS: 2γ_D/s (1 − Y_S²/Y_eq²), γ_D = n_h,eq Γ(h → SS) K₁/K₂ (higgs_portal), in logarithms
+        # h <-> SS: 2γ_D/s (1 − Y_S²/Y_eq²), γ_D = n_h,eq Γ(h → SS) K₁/K₂ (portal_rates), in logarithms
         y_h = _MH / T
         has_h = p.gamma_hss > 0.0
         ln_gam = jnp.log(jnp.where(has_h, p.gamma_hss, 1.0) * _MH**2 * T * k1e(y_h) / (2.0 * jnp.pi**2)) - y_h
@@ -340,10 +364,10 @@ def _stiff_solver(settings):
 
 def _stiff_solve(m_S, lam, y, m_N, g, s_equilibrium, settings, saveat):
     """Set up the point and run the stiff solve: (solution, params, u_end, T_end)."""
-    gamma_s = hp.gamma_s_to_nn(m_S, y, m_N)
-    gamma_hss = hp.gamma_h_to_ss(m_S, lam)
-    T_start = 100.0 * jnp.maximum(m_S, hp.T_EW)
-    T_end = _end_temperature(m_S, gamma_s, g)
+    gamma_s = higgs_portal.gamma_s_to_nn(m_S, y, m_N)
+    gamma_hss = higgs_portal.gamma_h_to_ss(m_S, lam)
+    T_start = 100.0 * jnp.maximum(m_S, portal_rates.T_EW)
+    T_end = end_temperature(m_S, gamma_s, g)
     u_end = jnp.log(T_start / T_end)
     th0 = _thermo(T_start, g)
     Y_eq0 = jnp.exp(_ln_y_eq(m_S / T_start, T_start, th0.s))
@@ -352,7 +376,7 @@ def _stiff_solve(m_S, lam, y, m_N, g, s_equilibrium, settings, saveat):
     Y_tail = 45.0 * lam**2 / (8.0 * jnp.pi**7 * g_s0 * h0 * T_start)
     Y_0 = Y_tail * Y_eq0 / (Y_tail + Y_eq0)
     Y_sc = Y_eq0 if s_equilibrium else Y_0  # scale of the yields in the solver
-    sv, u_tab = _sigma_v_tables(m_S, lam, T_start, _T_FLOOR, settings.n_table)
+    sv, u_tab = _sigma_v_tables(m_S, lam, T_start, T_FLOOR, settings.n_table)
     p = _Params(m_S, lam, gamma_s, gamma_hss, T_start, Y_sc, sv, u_tab)
     z0 = jnp.zeros(4) * Y_sc  # W = ln(Y_S/Y_sc) = 0: Y_S(T_start) = Y_0 = Y_sc
     sol = diffrax.diffeqsolve(
@@ -376,7 +400,12 @@ def _solve_point(m_S, lam, y, m_N, g, s_equilibrium, spectrum, settings):
         m_S, lam, y, m_N, g, s_equilibrium, settings, lambda u_end: diffrax.SaveAt(t1=True, dense=spectrum)
     )
     Y_sc, gref = p.Y_sc, g_ref(g)
-    W, Y_N, M1, M2 = sol.ys[-1] * jnp.array([1.0, Y_sc, Y_sc, Y_sc])
+    # the status first, and the state replaced by zeros where the solve failed (before any arithmetic,
+    # so that a failed point has finite values and zero, not NaN, gradients)
+    state = sol.ys[-1]
+    status = where_failed(~jnp.all(jnp.isfinite(state)), Status.NONFINITE, from_diffrax(sol.result))
+    state = jnp.where(status == Status.OK, state, 0.0)
+    W, Y_N, M1, M2 = state * jnp.array([1.0, Y_sc, Y_sc, Y_sc])
     if s_equilibrium:
         Y_S = 0.0
     else:
@@ -405,23 +434,26 @@ def _solve_point(m_S, lam, y, m_N, g, s_equilibrium, spectrum, settings):
             max_steps=settings.max_steps,
             throw=False,
         )
-        f = bins.ys[-1] * Y_sc / (c_n * rho * w32)
+        G = bins.ys[-1]
+        bins_status = where_failed(~jnp.all(jnp.isfinite(G)), Status.NONFINITE, from_diffrax(bins.result))
+        status = first_failure(status, bins_status)
+        f = jnp.where(bins_status == Status.OK, G, 0.0) * Y_sc / (c_n * rho * w32)
     else:
         f = jnp.zeros(q.shape)
-    ok = sol.result == diffrax.RESULTS.successful
-    if spectrum:
-        ok = ok & (bins.result == diffrax.RESULTS.successful)
-    nan = jnp.nan
+    ok = status == Status.OK
+    has_n = ok & (Y_N > 0.0)
+    Y_N_safe = jnp.where(has_n, Y_N, 1.0)
     return FreezeInResult(
-        Y_N=jnp.where(ok, Y_N, nan),
-        Y_S=jnp.where(ok, Y_S, nan),
-        omega_h2=jnp.where(ok, omega_h2(Y_N + 2.0 * Y_S, m_N), nan),
-        mean_q=jnp.where(ok, M1 / Y_N, nan),
-        mean_q2=jnp.where(ok, M2 / Y_N, nan),
+        Y_N=jnp.where(ok, Y_N, 0.0),
+        Y_S=jnp.where(ok, Y_S, 0.0),
+        omega_h2=jnp.where(ok, omega_h2(Y_N + 2.0 * Y_S, m_N), 0.0),
+        mean_q=jnp.where(has_n, M1 / Y_N_safe, 0.0),
+        mean_q2=jnp.where(has_n, M2 / Y_N_safe, 0.0),
         q=q,
-        f=jnp.where(ok, f, nan),
+        f=jnp.where(ok, f, 0.0),
         T_end=T_end,
         occupancy=Y_N / (135.0 * 1.2020569031595942 * G_N / (8.0 * jnp.pi**4 * gref)),
+        status=status,
     )
 
 
@@ -430,7 +462,8 @@ def _solve(m_S, lam, y, m_N, g, s_equilibrium, spectrum, settings):
     point = functools.partial(
         _solve_point, g=g, s_equilibrium=s_equilibrium, spectrum=spectrum, settings=settings
     )
-    return jnp.vectorize(point, signature="(),(),(),()->(),(),(),(),(),(n),(n),(),()")(m_S, lam, y, m_N)
+    # FreezeInResult(*...): jnp.vectorize returns a plain tuple for a batch axis of length 1
+    return FreezeInResult(*jnp.vectorize(point, signature="(),(),(),()->(),(),(),(),(),(n),(n),(),(),()")(m_S, lam, y, m_N))
 
 
 def solve_freeze_in(m_S, lam, y, m_N, *, g=None, s_equilibrium=False, spectrum=True, settings=DEFAULT_SETTINGS):
@@ -440,7 +473,8 @@ def solve_freeze_in(m_S, lam, y, m_N, *, g=None, s_equilibrium=False, spectrum=T
     broadcast against each other (vmapped). g: None for the SM g*(T), g*s(T) of Saikawa–Shirai, or a
     constant g* = g*s (e.g. 106.75). s_equilibrium: hold S at Y_eq (the Hall et al. freeze-in-from-
     decay setting) instead of solving for it. spectrum: also compute the binned f_N(q) (the yields
-    and moments do not need it). A failed solve gives NaN, never a silent number.
+    and moments do not need it). A failed solve is flagged per point by ``status`` (``jaxbsm.status``:
+    MAX_STEPS, NONFINITE) with finite placeholder values (FreezeInResult), never a silent number.
     """
     where = "solve_freeze_in"
     require(where, "positive", "(GeV)", m_S=m_S, m_N=m_N)
@@ -453,9 +487,10 @@ def solve_freeze_in(m_S, lam, y, m_N, *, g=None, s_equilibrium=False, spectrum=T
     return _solve(*args, None if g is None else float(g), bool(s_equilibrium), bool(spectrum), settings)
 
 
-def freeze_in_history(m_S, lam, y, m_N, *, n=200, g=None, settings=DEFAULT_SETTINGS):
-    """(T, Y_S, Y_N) at n temperatures from T_start = 100 max(m_S, T_EW) to T_end (module docstring),
-    for plots of the evolution; scalar inputs (GeV), S solved (not held in equilibrium)."""
+def freeze_in_history(m_S, lam, y, m_N, *, n=200, g=None, settings=DEFAULT_SETTINGS) -> FreezeInHistory:
+    """FreezeInHistory (T, Y_S, Y_N, status) at n temperatures from T_start = 100 max(m_S, T_EW) to T_end
+    (module docstring), for plots of the evolution; scalar inputs (GeV), S solved (not held in
+    equilibrium)."""
     require("freeze_in_history", "positive", "(GeV)", m_S=m_S, m_N=m_N)
     require("freeze_in_history", "nonnegative", "", lam=lam, y=y)
     return _history(*(jnp.asarray(v, dtype=float) for v in (m_S, lam, y, m_N)), int(n), g, settings)
@@ -466,4 +501,9 @@ def _history(m_S, lam, y, m_N, n, g, settings):
     sol, p, u_end, _ = _stiff_solve(
         m_S, lam, y, m_N, g, False, settings, lambda u_end: diffrax.SaveAt(ts=jnp.linspace(0.0, u_end, n))
     )
-    return p.T_start * jnp.exp(-sol.ts), p.Y_sc * jnp.exp(sol.ys[:, 0]), p.Y_sc * sol.ys[:, 1]
+    # times the solver did not reach are saved as inf by diffrax: T there is T_end's grid value anyway
+    ts = jnp.linspace(0.0, u_end, n)
+    reached = jnp.all(jnp.isfinite(sol.ys), axis=-1)
+    ys = jnp.where(reached[:, None], sol.ys, 0.0)
+    Y_S = jnp.where(reached, p.Y_sc * jnp.exp(ys[:, 0]), 0.0)
+    return FreezeInHistory(p.T_start * jnp.exp(-ts), Y_S, p.Y_sc * ys[:, 1], from_diffrax(sol.result))

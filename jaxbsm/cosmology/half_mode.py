@@ -10,15 +10,18 @@ The crossing is found on a window of 12 consecutive points of a fixed log lattic
 0.2, so that one Λ-CDM reference serves every window): it starts at the half mode of the thermal
 relic with the same mean velocity today (Viel et al. 2005 relation, ``thermal_equivalent_mass``) and
 moves until T² crosses 1/2 inside it (one solve for the freeze-in spectra; a few for multi-scale
-ones). Inside the window, ``transfer.half_mode_k`` interpolates T² linearly in ln k.
+ones). Inside the window, ``transfer.half_mode_k_from_table`` interpolates T² linearly in ln k.
 A crossing below k = 0.01 h/Mpc or above 1000 h/Mpc (the solver's range) is reported at that edge,
-flagged ``bracketed = False``: λ_hm > 628 Mpc/h (hot) or < 0.0063 Mpc/h (cold for every bound).
+flagged ``status = BAD_BRACKET`` (``jaxbsm.status``): λ_hm > 628 Mpc/h (hot) or < 0.0063 Mpc/h
+(cold for every bound). A failed perturbation solve raises ``jaxbsm.status.SolverError`` in the
+eager ``find_half_mode``; the differentiable ``half_mode_length`` reports it in its ``status``.
 """
 
 from __future__ import annotations
 
 from typing import NamedTuple
 
+import jax
 import jax.numpy as jnp
 import numpy as np
 
@@ -26,18 +29,29 @@ from jaxbsm.cosmology import ncdm, transfer, wdm_fits
 from jaxbsm.cosmology.background import PLANCK18, T_NU_OVER_T_GAMMA
 from jaxbsm.cosmology.freeze_in import FreezeInResult, q_today
 from jaxbsm.cosmology.templates import MEAN_Q_FERMI_DIRAC
+from jaxbsm.status import Status, first_failure, raise_if_failed, where_failed
 
 K_MIN, K_MAX = transfer.K_RANGE_H
 
 
 class HalfMode(NamedTuple):
-    """k_hm [h/Mpc], λ_hm = 2π/k_hm [Mpc/h], the k window [h/Mpc] it was found on, and whether
-    T² crossed 1/2 inside the solver's range (False: k_hm is the range's edge)."""
+    """k_hm [h/Mpc], λ_hm = 2π/k_hm [Mpc/h], the k window [h/Mpc] it was found on, and the status
+    (``jaxbsm.status``): OK if T² crossed 1/2 inside the window, BAD_BRACKET if not (k_hm is the
+    edge of the solver's range)."""
 
     k_hm: float
     lambda_hm: float
     k_h: np.ndarray
-    bracketed: bool
+    status: int
+
+
+class HalfModeLength(NamedTuple):
+    """λ_hm = 2π/k_hm [Mpc/h] on a fixed k window and its int32 status (``jaxbsm.status``): the first
+    failure of the perturbation solves, else BAD_BRACKET if T² does not cross 1/2 inside the window
+    (λ_hm then belongs to the window's edge)."""
+
+    lambda_hm: jax.Array
+    status: jax.Array
 
 
 def species_from_freeze_in(result: FreezeInResult, m_N_keV, omega=PLANCK18.omega_dm, *, g=None, n_q: int = 24):
@@ -72,43 +86,57 @@ def k_window(k_centre: float, n_k: int = 12) -> slice:
 
 
 def _transfer_squared_z0(sel: slice, species, cosmo, settings):
-    ref = transfer._lcdm_contrast(tuple(K_LATTICE), (0.0,), cosmo, settings)[sel, 0]
-    d, ok = transfer.matter_contrast(K_LATTICE[sel], 0.0, species, cosmo, settings)
-    return (d[:, 0] / ref) ** 2, ok
+    """T² at z = 0 on K_LATTICE[sel] against the Λ-CDM reference of the whole lattice, and its status."""
+    ref = transfer.lcdm_reference(K_LATTICE, 0.0, cosmo, settings)
+    d = transfer.matter_contrast(K_LATTICE[sel], 0.0, species, cosmo, settings)
+    return (d.delta[:, 0] / ref.delta[sel, 0]) ** 2, first_failure(ref.status[sel], d.status)
+
+
+def _first_failure_along(status):
+    """The first non-OK code of a 1-d status array (OK if none)."""
+    status = jnp.asarray(status, jnp.int32)
+    return status[jnp.argmax(status != Status.OK)]
 
 
 def find_half_mode(
     species: ncdm.NCDMSpecies, *, n_k: int = 12, max_moves: int = 8, cosmo=PLANCK18, settings=transfer.DEFAULT_SETTINGS
 ) -> HalfMode:
-    """Half mode of a concrete species at z = 0 (module docstring). Raises if the solver fails at some k."""
+    """Half mode of a concrete species at z = 0 (module docstring). Eager; raises
+    ``jaxbsm.status.SolverError`` if the perturbation solve fails at some k, or (BAD_BRACKET) if no
+    crossing is found in ``max_moves`` moves of the window."""
     k_c = float(wdm_fits.half_mode_k_viel(thermal_equivalent_mass(species)))
     for _ in range(max_moves):
         sel = k_window(k_c, n_k)
         k = K_LATTICE[sel]
-        T2, ok = _transfer_squared_z0(sel, species, cosmo, settings)
-        T2 = np.asarray(T2)
-        if not np.all(np.asarray(ok)):
-            raise RuntimeError(f"find_half_mode: the perturbation solve failed at k_h = {k[~np.asarray(ok)]} h/Mpc")
+        T2, status = _transfer_squared_z0(sel, species, cosmo, settings)
+        T2, status = np.asarray(T2), np.asarray(status)
+        raise_if_failed(status, f"find_half_mode: the perturbation solve at k_h = {k[status != Status.OK]} h/Mpc")
         low, high = T2[0] < 0.5 and sel.start > 0, T2[-1] >= 0.5 and sel.stop < K_LATTICE.size
         if not (low or high):
             break
         k_c = k[0] if low else k[-1]
     else:
-        raise RuntimeError(f"find_half_mode: no crossing of T^2 = 1/2 found after {max_moves} moves (last window {k})")
-    k_hm = float(transfer.half_mode_k(k, T2))
-    return HalfMode(k_hm, 2.0 * np.pi / k_hm, k, bool(T2[0] >= 0.5 > T2[-1]))
+        raise_if_failed(Status.BAD_BRACKET, f"find_half_mode: no crossing of T^2 = 1/2 after {max_moves} moves (last window {k} h/Mpc)")
+    k_hm = float(transfer.half_mode_k_from_table(k, T2))
+    status = Status.OK if T2[0] >= 0.5 > T2[-1] else Status.BAD_BRACKET
+    return HalfMode(k_hm, 2.0 * np.pi / k_hm, k, int(status))
 
 
-def half_mode_length(species: ncdm.NCDMSpecies, k_h, **solver):
-    """λ_hm = 2π/k_hm [Mpc/h] on a fixed window k_h (concrete, e.g. ``find_half_mode(...).k_h``);
-    differentiable in the species (the crossing moves continuously inside the window). ``solver``:
-    cosmo/settings of ``transfer.transfer_squared``."""
-    T2, _ = transfer.transfer_squared(k_h, species, 0.0, **solver)
-    return wdm_fits.half_mode_length(transfer.half_mode_k(k_h, T2[:, 0]))
+def half_mode_length(species: ncdm.NCDMSpecies, k_h, **solver) -> HalfModeLength:
+    """λ_hm = 2π/k_hm [Mpc/h] of the species on a fixed window k_h [h/Mpc] (concrete, e.g.
+    ``find_half_mode(...).k_h``) and its status (HalfModeLength); differentiable in the species (the
+    crossing moves continuously inside the window). ``solver``: cosmo/settings of
+    ``transfer.transfer_squared``."""
+    T2, status = transfer.transfer_squared(k_h, species, 0.0, **solver)
+    t2 = T2[:, 0]
+    lambda_hm = wdm_fits.lambda_hm_from_k(transfer.half_mode_k_from_table(k_h, t2))
+    status = where_failed(~((t2[0] >= 0.5) & (t2[-1] < 0.5)), Status.BAD_BRACKET, _first_failure_along(status))
+    return HalfModeLength(lambda_hm, status)
 
 
 __all__ = [
     "HalfMode",
+    "HalfModeLength",
     "find_half_mode",
     "half_mode_length",
     "k_window",

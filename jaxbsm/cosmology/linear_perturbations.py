@@ -36,18 +36,33 @@ times do not depend on the dark-matter parameters and gradients are smooth):
 Initial conditions: the adiabatic growing mode at kτ ≪ 1 (MB95 eq. 96) normalised to comoving
 curvature R = 1 (η → 1), the non-cold species as a relativistic one (eq. 97 with f's own
 d ln f/d ln q; for a species already non-relativistic it is the same adiabatic temperature shift).
+
+``solve_mode`` evolves one k through the three phases (Tsit5, PID control); a failed phase is
+flagged by its ``status`` (``jaxbsm.status``), never thrown.
 """
 
 from __future__ import annotations
 
 from typing import NamedTuple
 
+import diffrax
 import jax
 import jax.numpy as jnp
 
-from jaxbsm.cosmology import ncdm as _ncdm
-from jaxbsm.cosmology import recombination
+from jaxbsm.cosmology import ncdm, recombination
 from jaxbsm.cosmology.background import H100_PER_MPC
+from jaxbsm.status import Status, first_failure, from_diffrax, where_failed
+
+__all__ = [
+    "Background",
+    "ModeSolution",
+    "PerturbationSettings",
+    "StateLayout",
+    "conformal_hubble",
+    "delta_matter",
+    "initial_state",
+    "solve_mode",
+]
 
 
 class PerturbationSettings(NamedTuple):
@@ -67,7 +82,10 @@ class PerturbationSettings(NamedTuple):
     max_steps: int = 200_000
 
 
-class _Layout(NamedTuple):
+class StateLayout(NamedTuple):
+    """Sizes of the state vector (static): photon hierarchy to l = lg, massless neutrinos to lu,
+    non-cold species to ln at each of its nq momentum nodes. ``size`` is the state's length."""
+
     lg: int
     lu: int
     ln: int
@@ -82,7 +100,7 @@ class _Layout(NamedTuple):
 _TAU, _ETA, _DC, _DB, _TB, _DG, _TG = range(7)
 
 
-def _split(y, L: _Layout):
+def _split(y, L: StateLayout):
     i = 7
     Fg = y[i : i + L.lg - 1]  # F_2 .. F_lg
     i += L.lg - 1
@@ -98,7 +116,10 @@ def _join(head, Fg, dur, tur, Fu, Psi):
     return jnp.concatenate([head, Fg, jnp.stack([dur, tur]), Fu, Psi.reshape(-1)])
 
 
-class _Background(NamedTuple):
+class Background(NamedTuple):
+    """Densities today ω_i = Ω_i h² of photons, massless neutrinos, baryons, cold dark matter (the
+    part of the dark matter that is not the non-cold species) and Λ (dimensionless)."""
+
     omega_g: float
     omega_ur: float
     omega_b: float
@@ -106,7 +127,7 @@ class _Background(NamedTuple):
     omega_l: float
 
 
-def _densities(a, bg: _Background, sp):
+def _densities(a, bg: Background, sp):
     """ρ̃_i a^4 [1/Mpc^2] for photons, ur, baryons, cdm, ncdm and Lambda."""
     h2 = H100_PER_MPC**2
     out = dict(
@@ -115,7 +136,7 @@ def _densities(a, bg: _Background, sp):
         b=bg.omega_b * h2 * a,
         c=bg.omega_c * h2 * a,
         l=bg.omega_l * h2 * a**4,
-        n=_ncdm.rho_a4(sp, a),
+        n=ncdm.rho_a4(sp, a),
     )
     return out
 
@@ -143,8 +164,8 @@ def _rhs(u, y, args):
     R = 4.0 * rg / (3.0 * rb)
     k2 = k * k
 
-    K = _ncdm.density_norm(sp) / a2
-    eps = _ncdm.energy(sp, a)
+    K = ncdm.density_norm(sp) / a2
+    eps = ncdm.energy(sp, a)
     q = sp.q
     delta_rho_n = K * jnp.sum(sp.w * eps * Psi[:, 0])
     theta_rho_n = K * k * jnp.sum(sp.w * q * Psi[:, 1])
@@ -200,21 +221,21 @@ def _rhs(u, y, args):
     return _join(head, dFg, ddur, dtur, dFu, dPsi) / Hc
 
 
-def conformal_hubble(a, bg: _Background, sp):
+def conformal_hubble(a, bg: Background, sp):
     """a'/a in 1/Mpc including the non-cold species."""
     d = _densities(a, bg, sp)
     return jnp.sqrt(d["g"] + d["ur"] + d["b"] + d["c"] + d["l"] + d["n"]) / a
 
 
-def delta_matter(a, y, bg: _Background, sp, L: _Layout):
+def delta_matter(a, y, bg: Background, sp, L: StateLayout):
     """Total matter contrast (ρ_b δ_b + ρ_c δ_c + δρ_ncdm)/(ρ_b + ρ_c + ρ_ncdm) of state y at a."""
     d = _densities(a, bg, sp)
     Psi = _split(y, L)[4]
-    dn = _ncdm.density_norm(sp) * jnp.sum(sp.w * _ncdm.energy(sp, a) * Psi[:, 0])
+    dn = ncdm.density_norm(sp) * jnp.sum(sp.w * ncdm.energy(sp, a) * Psi[:, 0])
     return (d["b"] * y[_DB] + d["c"] * y[_DC] + dn) / (d["b"] + d["c"] + d["n"])
 
 
-def initial_state(k, u0, tau0, bg: _Background, sp, L: _Layout):
+def initial_state(k, u0, tau0, bg: Background, sp, L: StateLayout):
     """Adiabatic growing mode (MB95 eq. 96-97) with comoving curvature 1 (C = 1/2)."""
     C = 0.5
     x = k * tau0
@@ -227,9 +248,63 @@ def initial_state(k, u0, tau0, bg: _Background, sp, L: _Layout):
     head = jnp.stack([tau0, eta, 0.75 * dg, 0.75 * dg, tg, dg, tg])
     Fg = jnp.zeros(L.lg - 1)
     Fu = jnp.zeros(L.lu - 1).at[0].set(2 * sig)
-    eps = _ncdm.energy(sp, jnp.exp(u0))
+    eps = ncdm.energy(sp, jnp.exp(u0))
     Psi = jnp.zeros((L.nq, L.ln + 1))
     Psi = Psi.at[:, 0].set(-0.25 * dg * sp.dlnf)
     Psi = Psi.at[:, 1].set(-eps / (3 * sp.q * k) * tur * sp.dlnf)
     Psi = Psi.at[:, 2].set(-0.5 * sig * sp.dlnf)
     return _join(head, Fg, dg, tur, Fu, Psi)
+
+
+class ModeSolution(NamedTuple):
+    """Matter contrast δ_m per unit curvature R at the output times of one k (dimensionless) and
+    the int32 solver status (``jaxbsm.status``: MAX_STEPS if a phase's diffrax solve failed,
+    NONFINITE if δ_m is not finite; δ_m is 0 there, a finite placeholder)."""
+
+    delta: jax.Array
+    status: jax.Array
+
+
+def solve_mode(k, u_ini, tau_ini, u1, u2, tied, u_out, bg: Background, sp, th, L: StateLayout, s: PerturbationSettings):
+    """Evolve one wavenumber k [1/Mpc] from u_ini = ln a_ini (conformal time tau_ini [Mpc]) to a = 1
+    in the three phases of the module docstring, tight coupling until u1, then the full photon
+    hierarchy (or, if ``tied``, damped photons with tied baryons) until u2, then radiation
+    streaming; returns the ModeSolution at u_out = ln a (increasing). sp: the non-cold species
+    (``ncdm.NCDMSpecies``), th: ``recombination.ThermalHistory``. A failed phase is flagged, and the
+    next phase starts from the last finite state (finite values and gradients)."""
+    solver = diffrax.Tsit5()
+    ctrl = diffrax.PIDController(rtol=s.rtol, atol=s.atol)
+    term = diffrax.ODETerm(_rhs)
+    t, f = jnp.asarray(True), jnp.asarray(False)
+
+    def run(y0, t0, t1, tca, rsa, saveat):
+        return diffrax.diffeqsolve(
+            term, solver, t0, t1, None, y0, args=(k, tca, rsa, bg, sp, th, L),
+            stepsize_controller=ctrl, saveat=saveat, max_steps=s.max_steps, throw=False,
+        )
+
+    def checked(sol, state, fallback):
+        """Status of a phase and its end state, ``fallback`` where it failed."""
+        st = where_failed(~jnp.all(jnp.isfinite(state)), Status.NONFINITE, from_diffrax(sol.result))
+        return st, jnp.where(st == Status.OK, state, fallback)
+
+    y0 = initial_state(k, u_ini, tau_ini, bg, sp, L)
+    s1 = run(y0, u_ini, u1, t, f, diffrax.SaveAt(t1=True))
+    st1, y1 = checked(s1, s1.ys[-1], y0)
+    y1 = y1.at[_TG].set(y1[_TB])
+    # entering the tied phase: the (damped) acoustic oscillation is dropped, δ_b = (3/4) δ_γ^RSA
+    y1_nob = y1.at[_DB].set(0.0)
+    hp = -2.0 * _rhs(u1, y1_nob, (k, t, t, bg, sp, th, L))[_DC] * conformal_hubble(jnp.exp(u1), bg, sp)
+    db_rsa = 3.0 / k**2 * (conformal_hubble(jnp.exp(u1), bg, sp) * hp - k**2 * y1[_ETA])
+    y1 = jnp.where(tied, y1.at[_DB].set(db_rsa), y1)
+    s2 = run(y1, u1, u2, tied, tied, diffrax.SaveAt(t1=True))
+    st2, y2 = checked(s2, s2.ys[-1], y1)
+    # leaving the tied phase: θ_b = θ_γ = −h'/2 = δ_c'
+    dc_prime = _rhs(u2, y2, (k, tied, tied, bg, sp, th, L))[_DC] * conformal_hubble(jnp.exp(u2), bg, sp)
+    y2 = jnp.where(tied, y2.at[_TB].set(dc_prime), y2)
+    s3 = run(y2, u2, 0.0, f, t, diffrax.SaveAt(ts=u_out))
+    st3 = where_failed(~jnp.all(jnp.isfinite(s3.ys)), Status.NONFINITE, from_diffrax(s3.result))
+    status = first_failure(st1, st2, st3)
+    ys = jnp.where(status == Status.OK, s3.ys, 0.0)
+    deltas = jax.vmap(lambda u, y: delta_matter(jnp.exp(u), y, bg, sp, L))(u_out, ys)
+    return ModeSolution(jnp.where(status == Status.OK, deltas, 0.0), status)

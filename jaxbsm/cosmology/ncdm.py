@@ -14,7 +14,8 @@ m/T_ncdm,0 sets when the species turns non-relativistic.
 
 from __future__ import annotations
 
-from typing import Callable, NamedTuple
+from collections.abc import Callable
+from typing import NamedTuple
 
 import jax
 import jax.numpy as jnp

@@ -1,7 +1,7 @@
 r"""Matter transfer function of non-cold dark matter: T²(k) = P(k)/P_ΛCDM(k) from the linear
 Einstein–Boltzmann solver (jaxbsm.cosmology.linear_perturbations), and the half-mode scale.
 
-Units: k in h/Mpc (public), z redshift, P in (Mpc/h)^3. Conventions: ``half_mode_k(...,
+Units: k in h/Mpc (public), z redshift, P in (Mpc/h)^3. Conventions: ``half_mode_k_from_table(...,
 convention="T2")`` is the seed's T²(k_hm) = 1/2 (König, Merle & Totzauer, arXiv:1609.01289);
 ``convention="T"`` is T(k_hm) = 1/2 (Schneider et al. 2012, Murgia et al. 2017), at a larger k.
 
@@ -10,34 +10,39 @@ Each k is solved in three phases whose boundaries are fixed per k on the Λ-CDM 
 photons still see undamped at decoupling, tight coupling → damped photons with tied baryons →
 radiation streaming for modes that are Silk-damped first. The matter contrast is
 δ_m = (ρ_b δ_b + ρ_c δ_c + δρ_ncdm)/(ρ_b + ρ_c + ρ_ncdm) in synchronous gauge (CLASS's P_m).
+
+Failures: every result carries a per-k int32 ``status`` (``jaxbsm.status``): the first failure of
+the thermal history, the Λ-CDM reference and the mode's own solve (MAX_STEPS, NONFINITE), with
+finite placeholder values (δ_m = 0, T² = 0) where it is not OK.
 """
 
 from __future__ import annotations
 
 import functools
+from typing import NamedTuple
 
-import diffrax
 import jax
 import jax.numpy as jnp
 import numpy as np
 
-from jaxbsm.cosmology import ncdm as _ncdm
-from jaxbsm.cosmology import recombination
-from jaxbsm.cosmology.background import PLANCK18, Cosmology, conformal_time_lcdm, conformal_hubble_lcdm
-from jaxbsm.cosmology.linear_perturbations import (
-    _DB,
-    _DC,
-    _ETA,
-    _TB,
-    _TG,
-    PerturbationSettings,
-    _Background,
-    _Layout,
-    _rhs,
-    conformal_hubble,
-    delta_matter,
-    initial_state,
-)
+from jaxbsm.cosmology import ncdm, recombination
+from jaxbsm.cosmology.background import PLANCK18, Cosmology, conformal_hubble_lcdm, conformal_time_lcdm
+from jaxbsm.cosmology.linear_perturbations import Background, PerturbationSettings, StateLayout, solve_mode
+from jaxbsm.status import Status, first_failure, raise_if_failed
+
+__all__ = [
+    "DEFAULT_SETTINGS",
+    "K_RANGE_H",
+    "MatterContrast",
+    "TransferSquared",
+    "cold_species",
+    "half_mode_k_from_table",
+    "lcdm_reference",
+    "matter_contrast",
+    "power_spectrum_lcdm",
+    "switch_times",
+    "transfer_squared",
+]
 
 DEFAULT_SETTINGS = PerturbationSettings()
 
@@ -45,7 +50,7 @@ DEFAULT_SETTINGS = PerturbationSettings()
 @functools.lru_cache(maxsize=8)
 def _thermal(cosmo: Cosmology):
     th = jax.jit(recombination.thermal_history)(cosmo)
-    return recombination.ThermalHistory(*(np.asarray(x) for x in th))
+    return jax.tree.map(np.asarray, th)
 
 
 @functools.lru_cache(maxsize=8)
@@ -86,49 +91,31 @@ def switch_times(k, cosmo: Cosmology, s: PerturbationSettings):
     return u_ini, tau_ini, u1, u2, tied
 
 
-def cold_species() -> _ncdm.NCDMSpecies:
+def cold_species() -> ncdm.NCDMSpecies:
     """A placeholder non-cold species of zero density (all dark matter cold)."""
     one = jnp.ones(1)
-    return _ncdm.NCDMSpecies(one, one, -one, jnp.asarray(1e8), jnp.asarray(0.0))
+    return ncdm.NCDMSpecies(one, one, -one, jnp.asarray(1e8), jnp.asarray(0.0))
 
 
-def _solve_one(k, u_ini, tau_ini, u1, u2, tied, u_out, bg, sp, th, L, s: PerturbationSettings):
-    solver = diffrax.Tsit5()
-    ctrl = diffrax.PIDController(rtol=s.rtol, atol=s.atol)
-    term = diffrax.ODETerm(_rhs)
-    t, f = jnp.asarray(True), jnp.asarray(False)
+class MatterContrast(NamedTuple):
+    """δ_m(k, z) per unit comoving curvature R (synchronous gauge), shape (n_k, n_z), and the per-k
+    int32 solver status, shape (n_k,) (module docstring)."""
 
-    def run(y0, t0, t1, tca, rsa, saveat):
-        return diffrax.diffeqsolve(
-            term, solver, t0, t1, None, y0, args=(k, tca, rsa, bg, sp, th, L),
-            stepsize_controller=ctrl, saveat=saveat, max_steps=s.max_steps, throw=False,
-        )
+    delta: jax.Array
+    status: jax.Array
 
-    y0 = initial_state(k, u_ini, tau_ini, bg, sp, L)
-    s1 = run(y0, u_ini, u1, t, f, diffrax.SaveAt(t1=True))
-    y1 = s1.ys[-1]
-    y1 = y1.at[_TG].set(y1[_TB])
-    # entering the tied phase: the (damped) acoustic oscillation is dropped, δ_b = (3/4) δ_γ^RSA
-    y1_nob = y1.at[_DB].set(0.0)
-    hp = -2.0 * _rhs(u1, y1_nob, (k, t, t, bg, sp, th, L))[_DC] * conformal_hubble(jnp.exp(u1), bg, sp)
-    db_rsa = 3.0 / k**2 * (conformal_hubble(jnp.exp(u1), bg, sp) * hp - k**2 * y1[_ETA])
-    y1 = jnp.where(tied, y1.at[_DB].set(db_rsa), y1)
-    s2 = run(y1, u1, u2, tied, tied, diffrax.SaveAt(t1=True))
-    y2 = s2.ys[-1]
-    # leaving the tied phase: θ_b = θ_γ = −h'/2 = δ_c'
-    dc_prime = _rhs(u2, y2, (k, tied, tied, bg, sp, th, L))[_DC] * conformal_hubble(jnp.exp(u2), bg, sp)
-    y2 = jnp.where(tied, y2.at[_TB].set(dc_prime), y2)
-    s3 = run(y2, u2, 0.0, f, t, diffrax.SaveAt(ts=u_out))
-    ok = (s1.result == diffrax.RESULTS.successful) & (s2.result == diffrax.RESULTS.successful) & (
-        s3.result == diffrax.RESULTS.successful
-    )
-    deltas = jax.vmap(lambda u, y: delta_matter(jnp.exp(u), y, bg, sp, L))(u_out, s3.ys)
-    return deltas, ok
+
+class TransferSquared(NamedTuple):
+    """T²(k, z) = P/P_ΛCDM (dimensionless), shape (n_k, n_z), and the per-k int32 solver status,
+    shape (n_k,) (module docstring)."""
+
+    T2: jax.Array
+    status: jax.Array
 
 
 @functools.partial(jax.jit, static_argnames=("L", "s"))
 def _solve_batch(k, u_ini, tau_ini, u1, u2, tied, u_out, bg, sp, th, L, s):
-    return jax.vmap(_solve_one, in_axes=(0, 0, 0, 0, 0, 0, None, None, None, None, None, None))(
+    return jax.vmap(solve_mode, in_axes=(0, 0, 0, 0, 0, 0, None, None, None, None, None, None))(
         k, u_ini, tau_ini, u1, u2, tied, u_out, bg, sp, th, L, s
     )
 
@@ -146,11 +133,12 @@ def _check_k_z(k_h, z):
     return k_h, z
 
 
-def matter_contrast(k_h, z, species: _ncdm.NCDMSpecies, cosmo: Cosmology = PLANCK18, settings=DEFAULT_SETTINGS):
-    """δ_m(k, z) per unit comoving curvature R (synchronous gauge), and a per-k success flag.
+def matter_contrast(k_h, z, species: ncdm.NCDMSpecies, cosmo: Cosmology = PLANCK18, settings=DEFAULT_SETTINGS) -> MatterContrast:
+    """δ_m(k, z) per unit comoving curvature R (synchronous gauge) and the per-k solver status.
 
     k_h: (n_k,) in h/Mpc (concrete); z: (n_z,) redshifts (concrete); species: the non-cold part of
-    the dark matter (its omega ≤ cosmo.omega_dm; the rest is cold). Returns ((n_k, n_z), (n_k,)).
+    the dark matter (its omega ≤ cosmo.omega_dm; the rest is cold). Returns a MatterContrast,
+    delta (n_k, n_z) and status (n_k,) (the thermal history's status included).
     """
     k_h, z = _check_k_z(k_h, z)
     cosmo.check()
@@ -161,46 +149,63 @@ def matter_contrast(k_h, z, species: _ncdm.NCDMSpecies, cosmo: Cosmology = PLANC
     if np.any(u2 > u_out[0]):
         bad = k_h[u2 > u_out[0]]
         raise ValueError(f"k_h = {bad} [h/Mpc] too small for output at z = {z.max()}: radiation streaming starts later")
-    bg = _Background(cosmo.omega_gamma, cosmo.omega_ur, cosmo.omega_b, cosmo.omega_dm - species.omega, cosmo.omega_lambda)
-    L = _Layout(settings.l_max_g, settings.l_max_ur, settings.l_max_ncdm, int(species.q.shape[0]))
-    deltas, ok = _solve_batch(
+    bg = Background(cosmo.omega_gamma, cosmo.omega_ur, cosmo.omega_b, cosmo.omega_dm - species.omega, cosmo.omega_lambda)
+    L = StateLayout(settings.l_max_g, settings.l_max_ur, settings.l_max_ncdm, int(species.q.shape[0]))
+    th = _thermal(cosmo)
+    sol = _solve_batch(
         jnp.asarray(k), jnp.asarray(u_ini), jnp.asarray(tau_ini), jnp.asarray(u1), jnp.asarray(u2),
-        jnp.asarray(tied), jnp.asarray(u_out), bg, species, _thermal(cosmo), L, settings,
+        jnp.asarray(tied), jnp.asarray(u_out), bg, species, th, L, settings,
     )
-    return deltas[:, order], ok
+    return MatterContrast(sol.delta[:, order], first_failure(th.status, sol.status))
 
 
 @functools.lru_cache(maxsize=32)
-def _lcdm_contrast(k_h: tuple, z: tuple, cosmo: Cosmology, settings: PerturbationSettings):
+def _lcdm_cached(k_h: tuple, z: tuple, cosmo: Cosmology, settings: PerturbationSettings) -> MatterContrast:
     s = settings._replace(l_max_ncdm=3)
-    d, ok = matter_contrast(np.array(k_h), np.array(z), cold_species(), cosmo, s)
-    if not np.all(np.asarray(ok)):
-        raise RuntimeError(f"the Lambda-CDM reference failed at k_h = {np.array(k_h)[~np.asarray(ok)]}")
-    return np.asarray(d)
+    d = matter_contrast(np.array(k_h), np.array(z), cold_species(), cosmo, s)
+    return jax.tree.map(np.asarray, d)
 
 
-def transfer_squared(k_h, species: _ncdm.NCDMSpecies, z=0.0, cosmo: Cosmology = PLANCK18, settings=DEFAULT_SETTINGS):
-    """T²(k, z) = P(k)/P_ΛCDM(k) (dimensionless, shape (n_k, n_z)) and the per-k success flag.
+def lcdm_reference(k_h, z=0.0, cosmo: Cosmology = PLANCK18, settings=DEFAULT_SETTINGS) -> MatterContrast:
+    """δ_m(k, z) of Λ-CDM (the same cosmology with all dark matter cold) and its per-k status, as
+    numpy arrays (n_k, n_z) and (n_k,): the reference of ``transfer_squared``, solved by the same
+    solver once per (k_h [h/Mpc], z, cosmology, settings) and cached (eager: concrete inputs)."""
+    k_h, z = _check_k_z(k_h, z)
+    return _lcdm_cached(tuple(k_h), tuple(z), cosmo, settings)
 
-    The Λ-CDM reference has the same cosmology with all dark matter cold, computed once per
-    (k, z, cosmology, settings) by the same solver.
+
+def transfer_squared(
+    k_h, species: ncdm.NCDMSpecies, z=0.0, cosmo: Cosmology = PLANCK18, settings=DEFAULT_SETTINGS
+) -> TransferSquared:
+    """T²(k, z) = P(k)/P_ΛCDM(k) (dimensionless, shape (n_k, n_z)) and the per-k solver status.
+
+    The Λ-CDM reference (``lcdm_reference``) has the same cosmology with all dark matter cold; the
+    status is the first failure of the reference and of the species' solve, T² = 0 where it is
+    not OK (module docstring).
     """
     k_h, z = _check_k_z(k_h, z)
-    ref = _lcdm_contrast(tuple(k_h), tuple(z), cosmo, settings)
-    d, ok = matter_contrast(k_h, z, species, cosmo, settings)
-    return (d / ref) ** 2, ok
+    ref = lcdm_reference(k_h, z, cosmo, settings)
+    d = matter_contrast(k_h, z, species, cosmo, settings)
+    status = first_failure(ref.status, d.status)
+    ok = (status == Status.OK)[:, None]
+    ref_delta = np.where(np.asarray(ref.status)[:, None] == Status.OK, ref.delta, 1.0)
+    return TransferSquared(jnp.where(ok, (d.delta / ref_delta) ** 2, 0.0), status)
 
 
 def power_spectrum_lcdm(k_h, z=0.0, cosmo: Cosmology = PLANCK18, A_s=2.1e-9, n_s=0.9649, settings=DEFAULT_SETTINGS):
-    """Linear Λ-CDM matter power spectrum P(k, z) in (Mpc/h)^3, primordial A_s (k/0.05 Mpc⁻¹)^{n_s−1}."""
+    """Linear Λ-CDM matter power spectrum P(k, z) in (Mpc/h)^3, primordial A_s (k/0.05 Mpc⁻¹)^{n_s−1}.
+
+    Eager (numpy); raises ``jaxbsm.status.SolverError`` if the Λ-CDM solve fails at some k."""
     k_h, z = _check_k_z(k_h, z)
-    d = _lcdm_contrast(tuple(k_h), tuple(z), cosmo, settings)
+    ref = lcdm_reference(k_h, z, cosmo, settings)
+    raise_if_failed(ref.status, f"power_spectrum_lcdm (k_h = {k_h[np.asarray(ref.status) != Status.OK]} h/Mpc)")
+    d = ref.delta
     k = k_h * cosmo.h
     p = 2 * np.pi**2 / k**3 * A_s * (k / 0.05) ** (n_s - 1)
     return p[:, None] * d**2 * cosmo.h**3
 
 
-def half_mode_k(k_h, T2, convention: str = "T2"):
+def half_mode_k_from_table(k_h, T2, convention: str = "T2"):
     """Half-mode wavenumber [h/Mpc] from a tabulated T²(k) on increasing k_h (differentiable in T2).
 
     convention "T2": T²(k_hm) = 1/2 (seed 003, KMT 2016); "T": T(k_hm) = 1/2, i.e. T² = 1/4

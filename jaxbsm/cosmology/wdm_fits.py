@@ -55,6 +55,7 @@ import optimistix as optx
 
 from jaxbsm.checks import is_concrete, require
 from jaxbsm.cosmology.background import PLANCK18
+from jaxbsm.status import Status, where_failed
 
 __all__ = [
     "CONVENTIONS",
@@ -65,9 +66,9 @@ __all__ = [
     "MurgiaFit",
     "delta_A",
     "fit_murgia",
-    "half_mode_k",
+    "half_mode_k_murgia",
     "half_mode_k_viel",
-    "half_mode_length",
+    "lambda_hm_from_k",
     "thermal_murgia_params",
     "transfer2_viel",
     "transfer_murgia",
@@ -166,14 +167,14 @@ def _half_mode_factor(beta, gamma, convention):
     return jnp.expm1(-jnp.log(2.0) / (n * gamma)) ** (1.0 / beta)
 
 
-def half_mode_k(alpha, beta, gamma, convention="T2"):
+def half_mode_k_murgia(alpha, beta, gamma, convention="T2"):
     """k_hm (h/Mpc) of T = [1 + (αk)^β]^γ (α in Mpc/h), closed form (module docstring).
 
     convention "T2": T²(k_hm) = 1/2 (seed, KMT 2016), k_hm = (2^{−1/(2γ)} − 1)^{1/β}/α;
     "T": T(k_hm) = 1/2 (Schneider et al. 2012 eq. 6, Murgia et al. 2017), k_hm = (2^{−1/γ} − 1)^{1/β}/α.
     """
-    _convention("half_mode_k", convention)
-    _check_murgia("half_mode_k", alpha, beta, gamma)
+    _convention("half_mode_k_murgia", convention)
+    _check_murgia("half_mode_k_murgia", alpha, beta, gamma)
     alpha, beta, gamma = (jnp.asarray(v, dtype=float) for v in (alpha, beta, gamma))
     return _half_mode_factor(beta, gamma, convention) / alpha
 
@@ -192,9 +193,9 @@ def half_mode_k_viel(m_keV, Omega_x=OMEGA_DM_PLANCK18, h=H_PLANCK18, convention=
     return _viel_factor(convention) / _alpha(m_keV, Omega_x, h)
 
 
-def half_mode_length(k_hm):
+def lambda_hm_from_k(k_hm):
     """λ_hm = 2π/k_hm (Mpc/h for k_hm in h/Mpc), Schneider et al. 2012 eq. 6 (any convention of k_hm)."""
-    require("half_mode_length", "positive", "(h/Mpc)", k_hm=k_hm)
+    require("lambda_hm_from_k", "positive", "(h/Mpc)", k_hm=k_hm)
     return 2.0 * jnp.pi / jnp.asarray(k_hm, dtype=float)
 
 
@@ -221,14 +222,15 @@ def wdm_temperature_ratio(m_keV, omega_h2=PLANCK18.omega_dm, g=1.5):
 
 # --- fit of (α, β, γ) -----------------------------------------------------------------------------------
 class MurgiaFit(NamedTuple):
-    """Best-fit (α [Mpc/h], β, γ) of eq. 2.3; ok: the Levenberg–Marquardt solve converged; rms: the
-    root-mean-square residual in T over the fitted points."""
+    """Best-fit (α [Mpc/h], β, γ) of eq. 2.3; rms: the root-mean-square residual in T over the fitted
+    points; status: int32 (``jaxbsm.status``): OK, MAX_STEPS if the Levenberg–Marquardt solve did not
+    converge, NONFINITE if its result is not finite (the values are then the starting point)."""
 
     alpha: jax.Array
     beta: jax.Array
     gamma: jax.Array
-    ok: jax.Array
     rms: jax.Array
+    status: jax.Array
 
 
 def _residuals(theta, args):
@@ -244,7 +246,7 @@ def fit_murgia(k, T, *, T_min=0.01, rtol=1e-10, atol=1e-12, max_steps=256):
     left out); parameters (ln α, β, γ), started at the thermal shape (2ν, −5/ν) with α placing
     T = 1/2 where the table does; solved by optimistix's Levenberg–Marquardt. Differentiable in T
     (and k) by the implicit function theorem (optimistix ImplicitAdjoint). T must fall through
-    1/2 on the grid. Returns a MurgiaFit; a failed solve is flagged by ``ok`` = False (never a silent
+    1/2 on the grid. Returns a MurgiaFit; a failed solve is flagged by its ``status`` (never a silent
     number). Batch with jax.vmap.
     """
     require("fit_murgia", "positive", "(h/Mpc)", k=k)
@@ -274,13 +276,14 @@ def _fit_one(k, T, T_min, rtol, atol, max_steps):
     Ts = jax.lax.stop_gradient(T)
     ln_k_half = jnp.interp(0.5, Ts[::-1], jnp.log(k)[::-1])  # T decreasing through 1/2
     ln_alpha0 = jnp.log(_half_mode_factor(beta0, gamma0, "T")) - ln_k_half
+    theta0 = jnp.array([ln_alpha0, beta0, gamma0])
     solver = optx.LevenbergMarquardt(rtol=rtol, atol=atol)
-    sol = optx.least_squares(
-        _residuals, solver, jnp.array([ln_alpha0, beta0, gamma0]), args=(k, T, w), max_steps=max_steps, throw=False
-    )
-    theta = sol.value
+    sol = optx.least_squares(_residuals, solver, theta0, args=(k, T, w), max_steps=max_steps, throw=False)
+    converged = jnp.where(sol.result == optx.RESULTS.successful, jnp.int32(Status.OK), jnp.int32(Status.MAX_STEPS))
+    status = where_failed(~jnp.all(jnp.isfinite(sol.value)), Status.NONFINITE, converged)
+    theta = jnp.where(status == Status.OK, sol.value, theta0)
     rms = jnp.sqrt(jnp.sum(_residuals(theta, (k, T, w)) ** 2) / jnp.sum(w))
-    return jnp.exp(theta[0]), theta[1], theta[2], sol.result == optx.RESULTS.successful, rms
+    return jnp.exp(theta[0]), theta[1], theta[2], rms, status
 
 
 # --- δA -------------------------------------------------------------------------------------------------

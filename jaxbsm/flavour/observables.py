@@ -13,7 +13,7 @@ coefficients (C7, C9^eff with the charm and photon-pole contributions, C10), the
 lepton-mass effects. The matrices in ``data/hadronic_matrices.json`` were extracted from flavio
 (version recorded in the file; Straub, arXiv:1810.08132, with BSZ form factors, arXiv:1503.05534,
 and Gubernari-van Dyk-Virto / lattice for B -> K) by an exact linear fit of flavio's binned rates at
-random complex points (``data/extract_from_flavio.py``), so at the central hadronic inputs jaxbsm
+random complex points (``scripts/extract_from_flavio.py``), so at the central hadronic inputs jaxbsm
 reproduces flavio to the precision of that fit. Hadronic uncertainties enter the likelihood as
 flavio's theory covariance (``data/flavio_theory_covariance.json``), not through M.
 
@@ -30,7 +30,7 @@ from importlib import resources
 import jax.numpy as jnp
 import numpy as np
 
-from jaxbsm.observables import register_observable
+from jaxbsm.observables import ObservableInfo
 
 PROCESSES = {"K": "B+->K", "K*": "B0->K*"}
 LEPTONS = ("mu", "e")
@@ -57,7 +57,7 @@ def _matrix(process: str, lepton: str, key: str) -> np.ndarray:
 def available_bins(meson: str) -> list[tuple[float, float]]:
     """q^2 bins (GeV^2) with a hadronic matrix for meson 'K' or 'K*'."""
     process = _process(meson)
-    return [tuple(float(x) for x in k.split("-")) for k in _data()["matrices"][process]["mu"]]
+    return [(float(lo), float(hi)) for lo, hi in (k.split("-") for k in _data()["matrices"][process]["mu"])]
 
 
 def binned_rate(meson: str, lepton: str, q2bin, dc) -> jnp.ndarray:
@@ -104,16 +104,6 @@ def bs_mumu_sm() -> float:
     return float(_data()["Bs->mumu"]["BR_SM"])
 
 
-def bs_mumu_br(dc_mu) -> jnp.ndarray:
-    """Time-integrated BR(B_s -> mu mu) (dimensionless) for dc_mu (..., 4)."""
-    return bs_mumu_sm() * bs_mumu_ratio(dc_mu)
-
-
-def hadronic_source() -> str:
-    """Where the hadronic matrices come from (peer-code version and date)."""
-    return _data()["source"]
-
-
 #: Observable name -> (function of (dc_mu, dc_e)), the flavour observables every model predicts.
 RATIO_OBSERVABLES = {
     "R_K[1.1,6]": ("K", (1.1, 6.0)),
@@ -143,17 +133,16 @@ def _process(meson: str) -> str:
         raise ValueError(f"meson {meson!r} unknown; allowed: {', '.join(PROCESSES)}") from None
 
 
-for _name, (_meson, (_lo, _hi)) in RATIO_OBSERVABLES.items():
-    _tex = "R_K" if _meson == "K" else "R_{K^*}"
-    register_observable(
-        _name,
-        rf"${_tex}[{_lo:g},{_hi:g}]$",
-        "",
-        f"BR(B -> {_meson} mu mu)/BR(B -> {_meson} e e) for q^2 in [{_lo:g}, {_hi:g}] GeV^2",
+def _ratio_info(name: str, meson: str, lo: float, hi: float) -> ObservableInfo:
+    tex = "R_K" if meson == "K" else "R_{K^*}"
+    return ObservableInfo(
+        name, rf"${tex}[{lo:g},{hi:g}]$", "", f"BR(B -> {meson} mu mu)/BR(B -> {meson} e e) for q^2 in [{lo:g}, {hi:g}] GeV^2"
     )
-register_observable(
-    "BR(Bs->mumu)", r"$\mathrm{BR}(B_s\to\mu\mu)$", "", "time-integrated branching ratio of B_s -> mu+ mu-"
-)
-register_observable(
-    "BR(Bs->mumu)_over_SM", r"$\mathrm{BR}(B_s\to\mu\mu)/\mathrm{SM}$", "", "BR(B_s -> mu mu) over its SM value"
+
+
+#: The observables of ``b_to_s_mumu_observables``.
+OBSERVABLES = (
+    *(_ratio_info(name, meson, lo, hi) for name, (meson, (lo, hi)) in RATIO_OBSERVABLES.items()),
+    ObservableInfo("BR(Bs->mumu)", r"$\mathrm{BR}(B_s\to\mu\mu)$", "", "time-integrated branching ratio of B_s -> mu+ mu-"),
+    ObservableInfo("BR(Bs->mumu)_over_SM", r"$\mathrm{BR}(B_s\to\mu\mu)/\mathrm{SM}$", "", "BR(B_s -> mu mu) over its SM value"),
 )

@@ -11,9 +11,9 @@ from __future__ import annotations
 
 import jax.numpy as jnp
 
-from jaxbsm.model import Model, Parameter, register_model
+from jaxbsm.model import Model, Parameter
 from jaxbsm.neutrino import double_beta, pmns, spectrum, type_ii
-from jaxbsm.observables import register_observable
+from jaxbsm.observables import ObservableInfo
 
 NUFIT = "Esteban et al. (NuFIT 6.0), JHEP 12 (2024) 216, arXiv:2410.05380"
 SEED_000 = "seed 000: origin of neutrino masses (type I/II/inverse seesaw)"
@@ -26,22 +26,26 @@ _OSCILLATION = {
     "dm21": (r"$\Delta m^2_{21}$", "1e-5 eV^2", "solar mass-squared splitting"),
     "dm3l": (r"$\Delta m^2_{3\ell}$", "1e-3 eV^2", "Delta m^2_31 (> 0, NO) or Delta m^2_32 (< 0, IO), NuFIT convention"),
 }
-for _name, (_tex, _unit, _desc) in _OSCILLATION.items():
-    register_observable(_name, _tex, _unit, _desc)
-register_observable("m_beta", r"$m_\beta$", "eV", "effective electron-neutrino mass in beta decay")
-register_observable("sum_mnu", r"$\Sigma m_\nu$", "eV", "sum of the three neutrino masses")
-register_observable("m_bb", r"$m_{\beta\beta}$", "eV", "effective Majorana mass of neutrinoless double-beta decay")
-register_observable("m_lightest", r"$m_{\rm lightest}$", "eV", "lightest neutrino mass")
-register_observable("J_CP", r"$J_{CP}$", "", "leptonic Jarlskog invariant")
-for _iso in double_beta.ISOTOPES:
-    register_observable(
-        f"inv_T_half({_iso})", rf"$1/T_{{1/2}}^{{0\nu}}({_iso})$", "1/yr", f"0nubb decay rate of {_iso} (light Majorana exchange)"
-    )
-
-for _ch in type_ii.HPP_CHANNELS:
-    register_observable(f"BR(H++->{_ch})", rf"BR$(H^{{++}}\to {_ch})$", "", f"type-II seesaw: branching ratio of H++ -> {_ch} (leptonic decays dominant)")
-for _ch in type_ii.HP_CHANNELS:
-    register_observable(f"BR(H+->{_ch})", rf"BR$(H^+\to {_ch})$", "", f"type-II seesaw: branching ratio of H+ -> {_ch} (leptonic decays dominant)")
+OBSERVABLES = (
+    *(ObservableInfo(name, tex, unit, desc) for name, (tex, unit, desc) in _OSCILLATION.items()),
+    ObservableInfo("m_beta", r"$m_\beta$", "eV", "effective electron-neutrino mass in beta decay"),
+    ObservableInfo("sum_mnu", r"$\Sigma m_\nu$", "eV", "sum of the three neutrino masses"),
+    ObservableInfo("m_bb", r"$m_{\beta\beta}$", "eV", "effective Majorana mass of neutrinoless double-beta decay"),
+    ObservableInfo("m_lightest", r"$m_{\rm lightest}$", "eV", "lightest neutrino mass"),
+    ObservableInfo("J_CP", r"$J_{CP}$", "", "leptonic Jarlskog invariant"),
+    *(
+        ObservableInfo(f"inv_T_half({iso})", rf"$1/T_{{1/2}}^{{0\nu}}({iso})$", "1/yr", f"0nubb decay rate of {iso} (light Majorana exchange)")
+        for iso in double_beta.ISOTOPES
+    ),
+    *(
+        ObservableInfo(f"BR(H++->{ch})", rf"BR$(H^{{++}}\to {ch})$", "", f"type-II seesaw: branching ratio of H++ -> {ch} (leptonic decays dominant)")
+        for ch in type_ii.HPP_CHANNELS
+    ),
+    *(
+        ObservableInfo(f"BR(H+->{ch})", rf"BR$(H^+\to {ch})$", "", f"type-II seesaw: branching ratio of H+ -> {ch} (leptonic decays dominant)")
+        for ch in type_ii.HP_CHANNELS
+    ),
+)
 
 DEG = jnp.pi / 180.0
 
@@ -99,13 +103,12 @@ PARAMETERS = (
     ),
 )
 
-register_model(
-    Model(
-        name="neutrino",
-        description="Three light Majorana neutrinos: NuFIT oscillation parameters, m_lightest and Majorana phases",
-        parameters=PARAMETERS,
-        predict=predict,
-        physical=physical,
-        citations=(SEED_000, NUFIT),
-    )
+NEUTRINO = Model(
+    name="neutrino",
+    description="Three light Majorana neutrinos: NuFIT oscillation parameters, m_lightest and Majorana phases",
+    parameters=PARAMETERS,
+    observables=OBSERVABLES,
+    predict=predict,
+    physical=physical,
+    citations=(SEED_000, NUFIT),
 )

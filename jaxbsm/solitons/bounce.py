@@ -37,9 +37,9 @@ Method (why it is robust and differentiable):
   differentiated through the bisection. The other outputs (φ(0), radius, ∫φ²) are returned with
   ``stop_gradient``.
 
-Status flags (per point, ``BOUNCE_STATUS``): 0 ok; 1 bad bracket (phi_lo does not undershoot or
-phi_hi does not overshoot); 2 ODE failure (max steps); 3 virial residual above tolerance; 4 false
-vacuum at φ = 0 is not a minimum (Û''(0) ≤ 0).
+Status (per point, int32, the codes of ``jaxbsm.status.Status``): OK; BAD_BRACKET (phi_lo does not
+undershoot or phi_hi does not overshoot); MAX_STEPS (an ODE shot failed); VIRIAL (virial residual
+above tolerance); NOT_A_MINIMUM (Û''(0) ≤ 0: the false vacuum at φ = 0 is not a minimum).
 
 Reference value: S_ψ, the d = 3 bounce action of V(ψ) = ½ψ² − ψ³ in the normalisation above
 (S_ψ = 4π ∫ dρ ρ² [½ψ'² + ½ψ² − ψ³]), is ``S_PSI = 4.851137`` (ψ(0) = 1.397228), checked against
@@ -62,24 +62,18 @@ import jax.numpy as jnp
 import numpy as np
 from jax.scipy.special import i0e, i1e
 
-__all__ = ["BOUNCE_STATUS", "S_PSI", "BounceResult", "bounce", "bounce_profile"]
+from jaxbsm.status import Status, where_failed
+
+__all__ = ["S_PSI", "BounceResult", "bounce", "bounce_profile", "sphere_area"]
 
 #: d = 3 bounce action of V = ½ψ² − ψ³ with S = 4π∫ρ²[½ψ'² + V] dρ (Kusenko's S_ψ ≈ 4.85).
 S_PSI = 4.851137412916
 
-BOUNCE_STATUS = {
-    0: "ok",
-    1: "bad bracket: phi_lo does not undershoot or phi_hi does not overshoot",
-    2: "ODE solver failed (max steps reached)",
-    3: "virial residual above tolerance",
-    4: "false vacuum at phi = 0 is not a minimum",
-}
-
 _DELTA_LIN = 1e-8  # switch to the linearised interior below this δ₀/(φ_hi − φ_lo)
 _RHO_SERIES = 1e-5  # start radius of the power-series start, in units of 1/m_f
-_RHO_EXTRA = 300.0
+_RHO_EXTRA = 300.0  # integrate at most this far (units of 1/m_f) beyond the start radius
 _U_TAIL = 1e-5  # profiles: below u = _U_TAIL u(0) the analytic tail replaces the shot
-_X_MAX_MIN = 1e5  # largest shooting variable x = log(Δ/δ₀) when φ_hi is a minimum (δ₀ kept in logs)  # integrate at most this far (units of 1/m_f) beyond the start radius
+_X_MAX_MIN = 1e5  # largest shooting variable x = log(Δ/δ₀) when φ_hi is a minimum (δ₀ kept in logs)
 
 
 class BounceResult(NamedTuple):
@@ -87,7 +81,8 @@ class BounceResult(NamedTuple):
 
     action: S_d = Ω_d ∫ r^{d−1}[½φ'² + Û] dr. phi0: φ(0). radius: rms radius
     sqrt(∫r^{d+1}φ² / ∫r^{d−1}φ²). phi2_integral: Ω_d ∫ r^{d−1} φ² dr (for a Q-ball with
-    Û = U − ½ω²φ², Q = ω × phi2_integral). virial_residual: (T + V)/S_d − 1. status: int flag.
+    Û = U − ½ω²φ², Q = ω × phi2_integral). virial_residual: (T + V)/S_d − 1. status: int32
+    ``jaxbsm.status.Status`` code (module docstring).
     """
 
     action: jax.Array
@@ -98,8 +93,21 @@ class BounceResult(NamedTuple):
     status: jax.Array
 
 
-def _omega(d: int) -> float:
+def sphere_area(d: int) -> float:
+    """Ω_d = 2π^{d/2}/Γ(d/2) (dimensionless): the area of the unit sphere S^{d−1} in d dimensions,
+    the angular factor of O(d)-symmetric integrals ∫dᵈx = Ω_d ∫r^{d−1}dr (Ω_3 = 4π, Ω_4 = 2π²)."""
     return 2.0 * math.pi ** (d / 2) / math.gamma(d / 2)
+
+
+class _Shooting(NamedTuple):
+    """Loop state of the bisection on the shooting variable x (``_bounce_impl``)."""
+
+    i: jax.Array  # shots so far (0: x = 0, i.e. φ(0) = φ_lo; 1: x = x_max; then bisection)
+    x_under: jax.Array  # largest x known to undershoot
+    x_over: jax.Array  # smallest x known to overshoot
+    ints: tuple  # integrals (T, V, ∫u², ∫ρ²u², extra) of the last undershooting shot
+    ok: jax.Array  # every ODE solve succeeded (and the false vacuum is a minimum)
+    bracket: jax.Array  # x = 0 undershoots and x = x_max overshoots
 
 
 def _log_profile(z, d: int):
@@ -138,7 +146,7 @@ def _make_shot(U: Callable, d: int, rtol: float, max_steps: int):
     the absolute ODE tolerance is scaled by u_lo, which resolves the deep thick-wall limit). ``extra`` is an optional
     integrand G(φ) whose Ω∫r^{d−1}G dr (dimensionless measure ρ^{d−1}dρ) is accumulated too.
     """
-    omega = _omega(d)
+    omega = sphere_area(d)
     dU = jax.grad(U, argnums=0)
 
     def shot(x, params, scales, extra, ts=None, u_stop=0.0):
@@ -261,25 +269,28 @@ def _bounce_impl(U, d, rtol, max_steps, virial_tol, params, phi_lo, phi_hi):
     zero = jnp.zeros_like(Phi)
     max_iter = 200
 
-    def body(c):
-        i, xlo, xhi, ints, ok, bracket = c
-        x = jnp.where(i == 0, 0.0, jnp.where(i == 1, x_max, 0.5 * (xlo + xhi)))
+    def body(c: _Shooting) -> _Shooting:
+        i = c.i
+        x = jnp.where(i == 0, 0.0, jnp.where(i == 1, x_max, 0.5 * (c.x_under + c.x_over)))
         u_end, _, I, ok_i, _ = shot(x, params, scales, None)
         over = u_end < 0.0
-        bracket = jnp.where(i == 0, ~over, jnp.where(i == 1, bracket & over, bracket))
-        xlo = jnp.where((i >= 2) & ~over, x, xlo)
-        xhi = jnp.where((i >= 2) & over, x, xhi)
-        ints = tuple(jnp.where(~over, a, b) for a, b in zip(I, ints))
-        return i + 1, xlo, xhi, ints, ok & ok_i, bracket
+        return _Shooting(
+            i=i + 1,
+            x_under=jnp.where((i >= 2) & ~over, x, c.x_under),
+            x_over=jnp.where((i >= 2) & over, x, c.x_over),
+            ints=tuple(jnp.where(~over, a, b) for a, b in zip(I, c.ints)),
+            ok=c.ok & ok_i,
+            bracket=jnp.where(i == 0, ~over, jnp.where(i == 1, c.bracket & over, c.bracket)),
+        )
 
-    def cont(c):
-        i, xlo, xhi, _, _, bracket = c
-        width = xhi - xlo
-        done = (i >= 2) & ((width <= 2.5e-16 * jnp.abs(xhi) + 1e-300) | ~bracket)
-        return (i < max_iter) & ~done
+    def cont(c: _Shooting):
+        width = c.x_over - c.x_under
+        done = (c.i >= 2) & ((width <= 2.5e-16 * jnp.abs(c.x_over) + 1e-300) | ~c.bracket)
+        return (c.i < max_iter) & ~done
 
-    init = (0, zero, x_max + zero, (zero,) * 5, fv_ok, fv_ok)
-    _, xlo, _, ints, ok, bracket = jax.lax.while_loop(cont, body, init)
+    init = _Shooting(0, zero, x_max + zero, (zero,) * 5, fv_ok, fv_ok)
+    c = jax.lax.while_loop(cont, body, init)
+    xlo, ints, ok, bracket = c.x_under, c.ints, c.ok, c.bracket
 
     T, V, N2, R2, _ = ints
     fac = Phi**2 * m2 ** ((2 - d) / 2)
@@ -289,16 +300,11 @@ def _bounce_impl(U, d, rtol, max_steps, virial_tol, params, phi_lo, phi_hi):
     phi0 = Phi * (ulo - Delta * jnp.expm1(-xlo))
     phi2 = Phi**2 * m2 ** (-d / 2) * N2
     radius = jnp.sqrt(R2 / N2) / jnp.sqrt(m2)
-    status = jnp.where(
-        ~fv_ok,
-        4,
-        jnp.where(
-            ~bracket,
-            1,
-            jnp.where(~ok, 2, jnp.where(jnp.abs(virial) > virial_tol, 3, 0)),
-        ),
-    )
-    res = BounceResult(action, phi0, radius, phi2, virial, status.astype(jnp.int32))
+    status = where_failed(~fv_ok, Status.NOT_A_MINIMUM)  # the first failure in this order
+    status = where_failed(~bracket, Status.BAD_BRACKET, status)
+    status = where_failed(~ok, Status.MAX_STEPS, status)
+    status = where_failed(jnp.abs(virial) > virial_tol, Status.VIRIAL, status)
+    res = BounceResult(action, phi0, radius, phi2, virial, status)
     return res, (xlo, scales)
 
 
@@ -326,7 +332,7 @@ def _bounce_jvp(U, d, rtol, max_steps, virial_tol, primals, tangents):
             jax.tree_util.tree_leaves(grad_S), jax.tree_util.tree_leaves(params_dot)
         )
     )
-    dS = jnp.where(res.status == 0, dS, jnp.nan)
+    dS = jnp.where(res.status == Status.OK, dS, jnp.nan)
     z = jnp.zeros_like(res.action)
     tan = BounceResult(
         dS, z, z, z, z, np.zeros(jnp.shape(res.status), dtype=jax.dtypes.float0)
@@ -355,14 +361,16 @@ def bounce(
       phi_hi: overshoot point φ_hi > φ_lo: the true minimum (thin wall handled up to log(Δ/δ₀) = 1e5) or,
         for potentials unbounded below, any point whose shot overshoots. In the thick-wall regime
         prefer a point a few times φ(0): shots started near a minimum with curvature k² ≫ m_f²
-        are ill-conditioned (they then hit ``max_steps`` and the point is flagged, status 1/2).
+        are ill-conditioned (they then hit ``max_steps`` and the point is flagged BAD_BRACKET or
+        MAX_STEPS).
       d: Euclidean dimension (1–4; 3 for Q-balls, 4 for vacuum decay); static.
       rtol: ODE relative tolerance (dimensionless variables). max_steps: ODE step cap per shot.
-      virial_tol: |(T+V)/S − 1| above which the point is flagged (status 3).
+      virial_tol: |(T+V)/S − 1| above which the point is flagged (status VIRIAL).
 
     Returns:
-      ``BounceResult`` (action, phi0, radius, phi2_integral, virial_residual, status). Only
-      ``action`` carries gradients (w.r.t. ``params``, by the envelope theorem).
+      ``BounceResult`` (action, phi0, radius, phi2_integral, virial_residual, status: int32,
+      ``jaxbsm.status``). Only ``action`` carries gradients (w.r.t. ``params``, by the envelope
+      theorem); its gradient is NaN where the status is not OK.
     """
     if d not in (1, 2, 3, 4):
         raise ValueError(f"bounce: d must be 1, 2, 3 or 4 (got {d})")

@@ -71,6 +71,7 @@ import jax.numpy as jnp
 import numpy as np
 import optimistix as optx
 
+from jaxbsm.status import Status, where_failed
 
 __all__ = [
     "EXISTENCE",
@@ -158,30 +159,31 @@ def start_points(
                 k //= base
             u[i, j] = r
     key = jax.random.PRNGKey(0) if key is None else key
-    u = jnp.concatenate(
+    starts = jnp.concatenate(
         [jnp.asarray(u), jax.random.uniform(key, (n_random, dim), dtype=float)]
     )
     lo = jnp.array([np.log(f_lo)] + [_Z_RANGE[0]] * n_fields)
     hi = jnp.array([np.log(f_hi)] + [_Z_RANGE[1]] * n_fields)
-    return lo + u * (hi - lo)
+    return lo + starts * (hi - lo)
 
 
 class Mu2Search(NamedTuple):
-    """Per start: ``mu2`` (GeV²), ``phi`` (GeV, shape (n_starts, n)), ``converged`` (BFGS success),
-    ``curvature`` = F² ∂²μ²/∂F² / |μ²| along the ray through the end point (dimensionless).
+    """Per start: ``mu2`` (GeV²), ``phi`` (GeV, shape (n_starts, n)), ``status`` (``jaxbsm.status``:
+    OK where BFGS converged with a gradient below ``gtol``, else MAX_STEPS), ``curvature`` =
+    F² ∂²μ²/∂F² / |μ²| along the ray through the end point (dimensionless).
 
     Summary: ``mu2_min`` = lowest finite μ² (GeV², envelope gradients), ``phi_min`` its location,
-    ``converged_min`` whether that start converged, ``m2_free`` (GeV², no gradient), ``verdict``
-    (key of EXISTENCE).
+    ``status_min`` that start's status, ``m2_free`` (GeV², no gradient), ``verdict`` (key of
+    EXISTENCE).
     """
 
     mu2: jax.Array
     phi: jax.Array
-    converged: jax.Array
+    status: jax.Array
     curvature: jax.Array
     mu2_min: jax.Array
     phi_min: jax.Array
-    converged_min: jax.Array
+    status_min: jax.Array
     m2_free: jax.Array
     verdict: jax.Array
 
@@ -204,7 +206,8 @@ def mu2_search(
     ``charges``: the n charges q_k (static); ``starts``: from ``start_points`` (shape
     (n_starts, n + 1)); ``tol``: relative tolerance of the comparisons with m2_free; ``flat``: minimum
     relative curvature along the ray for a local minimum (module docstring); rtol/atol/max_steps: optimistix
-    BFGS settings in x = (log F, z); gtol: gradient bound for ``converged``. Nothing is checked here (traced inputs); see ``find_qballs``.
+    BFGS settings in x = (log F, z); gtol: gradient bound for convergence (``status``). Nothing is
+    checked here (traced inputs); see ``find_qballs``.
     """
     n = starts.shape[-1] - 1
     m2_free = free_mass2(U, params, charges, n)
@@ -217,7 +220,7 @@ def mu2_search(
             + (jnp.sum(x[1:] ** 2) - 1) ** 2
         )
 
-    solver = optx.BFGS(rtol=rtol, atol=atol)
+    solver: optx.BFGS = optx.BFGS(rtol=rtol, atol=atol)
 
     def one(x0):
         sol = optx.minimise(
@@ -250,17 +253,8 @@ def mu2_search(
             mu2_min < m2_free * (1 - tol), 1, jnp.where(jnp.any(unbound_local), 3, 0)
         ),
     )
-    return Mu2Search(
-        mu2_fixed,
-        phi,
-        converged,
-        curvature,
-        mu2_min,
-        phi[i],
-        converged[i],
-        m2_free,
-        verdict,
-    )
+    status = where_failed(~converged, Status.MAX_STEPS)
+    return Mu2Search(mu2_fixed, phi, status, curvature, mu2_min, phi[i], status[i], m2_free, verdict)
 
 
 class QBallExistence(NamedTuple):
@@ -325,7 +319,7 @@ def find_qballs(
     f_lo = float(f_range[0])
     res = _search_jit(U, params, q, starts, tol, flat, rtol, atol, gtol, max_steps)
     mu2, phi, conv, curv = (
-        np.asarray(a) for a in (res.mu2, res.phi, res.converged, res.curvature)
+        np.asarray(a) for a in (res.mu2, res.phi, res.status == Status.OK, res.curvature)
     )
     m2f = float(res.m2_free)
     norm = np.linalg.norm(phi, axis=-1)

@@ -27,8 +27,12 @@ ball is a region of φ ≈ φ₀ and volume V = Q/(ω₀φ₀²) bounded by a wa
 S₃ ≈ 4πR²σ − (4π/3)R³·½(ω² − ω₀²)φ₀², maximised in R and inserted into min_ω[S₃ + ωQ]);
 the remainder is O(Q^{1/3}). ``thin_wall_energy`` returns both.
 
-Gradients: ω* is found by a safeguarded secant search under stop_gradient; E = S₃(ω*) + ω*Q then has the
-exact gradients dE/dQ = ω* and dE/dθ = ∂S₃/∂θ|_{ω*} by the envelope theorem (∂E/∂ω = 0 at ω*).
+Gradients: ω* is found by a safeguarded secant search (``jaxbsm.solitons.roots``) under
+stop_gradient; E = S₃(ω*) + ω*Q then has the exact gradients dE/dQ = ω* and dE/dθ = ∂S₃/∂θ|_{ω*}
+by the envelope theorem (∂E/∂ω = 0 at ω*).
+
+Status: int32 codes of ``jaxbsm.status``: the bounce's at ω*, or ROOT_NOT_FOUND where the ω search
+failed (it takes precedence).
 """
 
 from __future__ import annotations
@@ -39,13 +43,15 @@ import jax
 import jax.numpy as jnp
 
 from jaxbsm.solitons.bounce import S_PSI, BounceResult, bounce, bounce_profile
+from jaxbsm.solitons.roots import bisection, bracketed_secant
+from jaxbsm.status import Status, first_failure, where_failed
 
 #: 4π∫ρ²ψ⁴ over the d = 3 bounce of ½ψ² − ψ³ (dS/dκ for the added κψ⁴; checked against scipy in tests).
 S_PSI4 = 8.25175010932
 
 __all__ = [
-    "QBall",
     "S_PSI4",
+    "QBall",
     "qball_bounce",
     "qball_charge",
     "qball_energy",
@@ -88,7 +94,7 @@ def qball_bounce(m2, A, lam) -> BounceResult:
 def qball_charge(omega, M, A, lam):
     """Charge Q(ω) = −dS₃/dω = ω ∫d³x φ_ω² (dimensionless; Kusenko eq. 7) at frequency ω (GeV).
 
-    ω ∈ (ω₀, M); the bounce status is returned alongside: (Q, status).
+    ω ∈ (ω₀, M); the bounce status (int32, ``jaxbsm.status``) is returned alongside: (Q, status).
     """
     r = qball_bounce((M - omega) * (M + omega), A, lam)
     return omega * r.phi2_integral, r.status
@@ -107,8 +113,8 @@ def qball_profile(omega, M, A, lam, r):
 
 class QBall(NamedTuple):
     """E: energy (GeV); omega: ω* (GeV); binding: QM − E (GeV, cancellation-free);
-    radius: rms radius (GeV⁻¹); status: bounce status at ω* (0 ok, see BOUNCE_STATUS), 5 if the
-    ω root find failed."""
+    radius: rms radius (GeV⁻¹); status: int32 ``jaxbsm.status`` code: the bounce's at ω*, or
+    ROOT_NOT_FOUND if the ω root find failed."""
 
     E: jax.Array
     omega: jax.Array
@@ -165,50 +171,26 @@ def qball_energy(Q, M, A, lam, max_iter: int = 40) -> QBall:
     def model(t):
         return _log_charge_model(t, Ms, As, ls) - logQ
 
-    def model_bisect(_, c):
-        lo, hi = c
-        mid = 0.5 * (lo + hi)
-        up = model(mid) > 0
-        return jnp.where(up, lo, mid), jnp.where(up, mid, hi)
-
-    lo, hi = jax.lax.fori_loop(0, 80, model_bisect, (t_lo, t_hi))
+    lo, hi = bisection(model, t_lo, t_hi, 80)
     x0 = 0.5 * (lo + hi)
 
-    def f(t):
+    def f(t):  # (log Q(t) − log Q, no aux); +inf where the bounce failed ("Q too large")
         r = qball_bounce(jnp.exp(t), As, ls)
         q = jnp.sqrt(Ms**2 - jnp.exp(t)) * r.phi2_integral
-        return jnp.where(r.status == 0, jnp.log(q) - logQ, jnp.inf)
+        return jnp.where(r.status == Status.OK, jnp.log(q) - logQ, jnp.inf), ()
 
-    def body(c):
-        i, a, b, xp, fp, x, bx, bf, _ = c
-        fx = f(x)
-        a = jnp.where(fx < 0, x, a)
-        b = jnp.where(fx < 0, b, x)
-        slope = jnp.where(i == 0, jax.grad(model)(x), (fx - fp) / (x - xp))
-        xn = x - fx / slope
-        ok = jnp.isfinite(fx) & jnp.isfinite(xn) & (xn > a) & (xn < b)
-        xn = jnp.where(ok, xn, 0.5 * (a + b))
-        better = jnp.abs(fx) < jnp.abs(bf)
-        bx = jnp.where(better, x, bx)
-        bf = jnp.where(better, fx, bf)
-        done = (jnp.abs(xn - x) < 1e-10 * jnp.maximum(1.0, jnp.abs(x))) | (jnp.abs(fx) < 1e-14)
-        return i + 1, a, b, x, fx, xn, bx, bf, done
-
-    def cont(c):
-        return (c[0] < max_iter) & ~c[-1]
-
-    inf = jnp.inf + jnp.zeros_like(x0)
-    init = (0, t_lo, t_hi, x0, inf, x0, x0, inf, False)
-    n, _, _, _, _, _, t, best_f, _ = jax.lax.while_loop(cont, body, init)
-    t = sg(t)
+    root = bracketed_secant(
+        f, t_lo, t_hi, x0, jax.grad(model)(x0), max_iter=max_iter, accept=1e-8, ftol=1e-14, xtol=1e-10
+    )
+    t = sg(root.x)
     m2s = jnp.exp(t)
     w = sg(jnp.sqrt(Ms**2 - m2s))
     m2 = m2s + (M**2 - Ms**2)  # value m2s (full precision), derivative 2M dM at fixed ω*
     r = qball_bounce(m2, A, lam)
     E = r.action + w * Q
     binding = Q * m2 / (M + w) - r.action  # QM − E = Q(M − ω) − S₃, no cancellation
-    converged = (jnp.abs(best_f) < 1e-8) & (t > t_lo) & (t < t_hi)
-    status = jnp.where(converged, r.status, 5)
+    root_status = where_failed((t <= t_lo) | (t >= t_hi), Status.ROOT_NOT_FOUND, root.status)
+    status = first_failure(root_status, r.status)
     return QBall(E, w, binding, r.radius, status)
 
 

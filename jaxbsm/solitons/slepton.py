@@ -77,6 +77,7 @@ import jax
 import jax.numpy as jnp
 import numpy as np
 import optimistix as optx
+from jax.typing import ArrayLike
 
 from jaxbsm.checks import is_concrete, require
 from jaxbsm.solitons.existence import Mu2Search, mu2_search, start_points
@@ -103,13 +104,13 @@ class SleptonParams(NamedTuple):
     """Parameters of eq. 17: soft masses m_H, m_L, m_l (GeV, m_H ≥ 0, m_L, m_l > 0), Yukawa y > 0,
     trilinear A ≥ 0 (GeV), gauge couplings g1, g2 ≥ 0 of V_D."""
 
-    m_H: float
-    m_L: float
-    m_l: float
-    y: float
-    A: float
-    g1: float = 0.0
-    g2: float = 0.0
+    m_H: ArrayLike
+    m_L: ArrayLike
+    m_l: ArrayLike
+    y: ArrayLike
+    A: ArrayLike
+    g1: ArrayLike = 0.0
+    g2: ArrayLike = 0.0
 
 
 def _check(where: str, p: SleptonParams) -> None:
@@ -276,13 +277,14 @@ def higgs_threshold_factor(y, g1, g2, n_grid: int = 2001):
 class SleptonScan(NamedTuple):
     """``existence_scan`` output on the (m_H, A) grid, shape (n_mH, n_A): ``mu2_min`` (GeV²),
     ``verdict`` (jaxbsm.solitons.existence.EXISTENCE codes), ``phi_min`` (GeV, (…, 3) = (h, L, l)),
-    ``m2_free`` = min(m_L², m_l²) (GeV²), ``converged_min``."""
+    ``m2_free`` = min(m_L², m_l²) (GeV²), ``status``: ``jaxbsm.status`` code of the start that
+    gave mu2_min (OK: BFGS converged there; MAX_STEPS: it did not)."""
 
     mu2_min: jax.Array
     verdict: jax.Array
     phi_min: jax.Array
     m2_free: jax.Array
-    converged_min: jax.Array
+    status: jax.Array
 
 
 def _scan_point(p: SleptonParams, starts, tol) -> Mu2Search:
@@ -294,7 +296,7 @@ def _scan_point(p: SleptonParams, starts, tol) -> Mu2Search:
 _scan_grid = jax.jit(
     jax.vmap(
         _scan_point,
-        in_axes=(SleptonParams(0, None, None, None, 0, None, None), None, None),
+        in_axes=(SleptonParams._make((0, None, None, None, 0, None, None)), None, None),
     )
 )
 
@@ -337,5 +339,5 @@ def existence_scan(
         r.verdict.reshape(shape),
         r.phi_min.reshape(shape + (3,)),
         r.m2_free.reshape(shape),
-        r.converged_min.reshape(shape),
+        r.status_min.reshape(shape),
     )

@@ -16,8 +16,10 @@ from scipy.special import kve as sp_kve
 from jaxbsm.constants import M_PLANCK
 from jaxbsm.cosmology import freeze_in as fi
 from jaxbsm.cosmology import higgs_portal as hp
+from jaxbsm.cosmology import portal_rates as pr
 from jaxbsm.cosmology import templates as tp
 from jaxbsm.cosmology import thermal
+from jaxbsm.status import Status
 
 G = 106.75
 M_N = 1e-5  # 10 keV
@@ -64,7 +66,7 @@ def test_equilibrium_decay_spectrum(equilibrium_decay):
     # the template integrates decays over 0 < T < infinity; the solve starts at T_start = 100 T_EW,
     # which removes int_0^{1/T_start} u^2 e^{-a u^2} du from the T-integral (a = m_S^2/4q): the
     # reference below keeps that cut (it matters below q ~ 0.01 only)
-    u0 = 1.0 / (100 * hp.T_EW)
+    u0 = 1.0 / (100 * pr.T_EW)
 
     def f_cut(q):
         a = 100.0**2 / (4 * q)
@@ -105,12 +107,12 @@ def test_late_decay_spectrum(late_decay):
 def scipy_freeze_out(m_S, lam):
     """Independent Radau solve of dY/dx = -(s <sigma v>/(H x))(1 + dln g_s/3dlnT)(Y^2 - Y_eq^2) with
     rates from jaxbsm's higgs_portal on a dense T grid, spline-interpolated here."""
-    T_start, T_end = 100 * max(m_S, hp.T_EW), 2e-5  # down to x ~ 1e6: the s-wave tail is 1e-5
+    T_start, T_end = 100 * max(m_S, pr.T_EW), 2e-5  # down to x ~ 1e6: the s-wave tail is 1e-5
     lnT = np.linspace(np.log(T_end), np.log(T_start), 3000)
     T = np.exp(lnT)
-    w = np.asarray(hp.broken_fraction(T))
-    sv = (1 - w) * np.asarray(hp.sigma_v_thermal(T, m_S, lam, "symmetric")) + w * np.asarray(
-        hp.sigma_v_thermal(T, m_S, lam, "broken", subtract_on_shell=True)
+    w = np.asarray(pr.broken_fraction(T))
+    sv = (1 - w) * np.asarray(pr.sigma_v_thermal(T, m_S, lam, "symmetric")) + w * np.asarray(
+        pr.sigma_v_thermal(T, m_S, lam, "broken", subtract_on_shell=True)
     )
     gamma_hss = float(hp.gamma_h_to_ss(m_S, lam))
     m_h = hp.MH
@@ -129,7 +131,7 @@ def scipy_freeze_out(m_S, lam):
         Yeq = neq / s
         dYdt = -s * sv_spl(lnT_) / (1 + (T_ / m_S) ** 2) * (Y[0] ** 2 - Yeq**2)
         if gamma_hss > 0:  # h <-> SS: 2 gamma_D/s (1 - Y^2/Yeq^2), gamma_D = n_h K1/K2 Gamma(h -> SS)
-            w_b = 0.5 * (1 - math.tanh((T_ - hp.T_EW) / hp.DELTA_T_EW))
+            w_b = 0.5 * (1 - math.tanh((T_ - pr.T_EW) / pr.DELTA_T_EW))
             gam_d = w_b * m_h**2 * T_ * sp_kve(1, m_h / T_) * math.exp(-m_h / T_) * gamma_hss / (2 * math.pi**2)
             gam_d_over_neq2 = (
                 w_b * gamma_hss * 2 * math.pi**2 * m_h**2 * sp_kve(1, m_h / T_)
@@ -242,15 +244,36 @@ def test_rate_table_interpolation():
     # m_S = 60 GeV where the resonance makes <sigma v>(T) steepest; relative to the total <sigma v>
     # including the on-shell part (the rate that enters), over T_start .. 20 keV
     m_S, lam = 60.0, 1e-3
-    T_start = 100 * hp.T_EW
-    sv, u_tab = fi._sigma_v_tables(jnp.asarray(m_S), jnp.asarray(lam), T_start, fi._T_FLOOR, fi.DEFAULT_SETTINGS.n_table)
+    T_start = 100 * pr.T_EW
+    sv, u_tab = fi._sigma_v_tables(jnp.asarray(m_S), jnp.asarray(lam), T_start, fi.T_FLOOR, fi.DEFAULT_SETTINGS.n_table)
     p = fi._Params(m_S, lam, 0.0, 0.0, T_start, 1.0, sv, u_tab)
     u = np.linspace(0.0, float(u_tab), 1001)[1:-1]
     T = T_start * np.exp(-u)
-    w = np.asarray(hp.broken_fraction(T))
+    w = np.asarray(pr.broken_fraction(T))
     direct = np.stack(
-        [np.asarray(hp.sigma_v_thermal(T, m_S, lam, "symmetric")), np.asarray(hp.sigma_v_thermal(T, m_S, lam, "broken", True))], -1
+        [np.asarray(pr.sigma_v_thermal(T, m_S, lam, "symmetric")), np.asarray(pr.sigma_v_thermal(T, m_S, lam, "broken", True))], -1
     )
-    total = (1 - w) * direct[:, 0] + w * np.asarray(hp.sigma_v_thermal(T, m_S, lam, "broken", False))
+    total = (1 - w) * direct[:, 0] + w * np.asarray(pr.sigma_v_thermal(T, m_S, lam, "broken", False))
     err = np.abs(np.asarray(fi._sigma_v(jnp.asarray(u), p)) - direct)
     assert np.max(((1 - w) * err[:, 0] + w * err[:, 1]) / total) < 1e-4
+
+
+def test_failed_solve_is_flagged_with_finite_values_and_gradients():
+    """A solve that runs out of steps (max_steps = 8) is flagged MAX_STEPS per point, with finite
+    placeholder values (zeros) and finite gradients; the other point of the batch converges."""
+    few = fi.FreezeInSettings(max_steps=8)
+
+    def total(ln_lam):
+        r = fi.solve_freeze_in(100.0, jnp.exp(ln_lam), 1e-8, M_N, spectrum=False, settings=few)
+        return jnp.sum(r.omega_h2 + r.mean_q + r.Y_S), r
+
+    (value, r), g = jax.jit(jax.value_and_grad(total, has_aux=True))(jnp.log(jnp.array([1.3e-8])))
+    assert r.status.dtype == jnp.int32 and int(r.status[0]) == Status.MAX_STEPS
+    for field in ("Y_N", "Y_S", "omega_h2", "mean_q", "mean_q2"):
+        assert float(getattr(r, field)[0]) == 0.0, field
+    assert np.isfinite(float(value)) and np.all(np.isfinite(np.asarray(g)))
+
+
+def test_converged_solve_has_status_ok(equilibrium_decay, late_decay):
+    for r in (equilibrium_decay, late_decay):
+        assert int(r.status) == Status.OK and np.all(np.isfinite(np.asarray(r.f)))

@@ -1,4 +1,5 @@
-"""Bessel functions K_ν eˣ and the Higgs-portal rates of the scalar-decay model (issue 4).
+"""Bessel functions K_ν eˣ and the Higgs-portal widths (higgs_portal) and rates (portal_rates) of the
+scalar-decay model (issue 4).
 
 References are independent: scipy.special for the Bessel functions, formulas written out here for
 the widths and the threshold cross sections (CKSW arXiv:1306.4710 with λ_hs = 4λ), an explicit
@@ -15,13 +16,14 @@ from scipy.special import kve as sp_kve
 import jaxbsm  # noqa: F401  (float64)
 from jaxbsm.cosmology import bessel
 from jaxbsm.cosmology import higgs_portal as hp
+from jaxbsm.cosmology import portal_rates as pr
 
 V, MH = hp.V, hp.MH
 
 # One jitted, vmapped version of each public average: compiled once for the whole module.
-_sv_broken = jax.jit(lambda T, m, lam: hp.sigma_v_thermal(T, m, lam, "broken"))
-_sv_broken_sub = jax.jit(lambda T, m, lam: hp.sigma_v_thermal(T, m, lam, "broken", subtract_on_shell=True))
-_sv_sym = jax.jit(lambda T, m, lam: hp.sigma_v_thermal(T, m, lam, "symmetric"))
+_sv_broken = jax.jit(lambda T, m, lam: pr.sigma_v_thermal(T, m, lam, "broken"))
+_sv_broken_sub = jax.jit(lambda T, m, lam: pr.sigma_v_thermal(T, m, lam, "broken", subtract_on_shell=True))
+_sv_sym = jax.jit(lambda T, m, lam: pr.sigma_v_thermal(T, m, lam, "symmetric"))
 
 
 # --- Bessel functions ------------------------------------------------------------------------------
@@ -113,7 +115,7 @@ def test_schannel_matches_cksw_coupling_conversion():
     lam_hs = 4 * lam
     gh = hp.gamma_h_sm_at_mh()
     ref = 2 * lam_hs**2 * V**2 / ((s - MH**2) ** 2 + MH**2 * gh**2) * float(hp.gamma_h_sm(np.sqrt(s))) / np.sqrt(s)
-    assert abs(float(hp.sigma_v_schannel(s, m_S, lam)) / ref - 1) < 1e-12
+    assert abs(float(pr.sigma_v_schannel(s, m_S, lam)) / ref - 1) < 1e-12
 
 
 def _hh_amplitude_sq(s, c, m_S, lam, gamma_h):
@@ -133,7 +135,7 @@ def test_hh_closed_form_matches_angular_integral(m_S, sqrt_s, lam):
     integral = quad(lambda c: _hh_amplitude_sq(s, c, m_S, lam, gamma_h), -1, 1, epsabs=0, epsrel=1e-13)[0]
     beta_h = np.sqrt(1 - 4 * MH**2 / s)
     ref = beta_h / (32 * np.pi * s) * integral  # ½ for identical h, v_rel = 2β_S
-    assert abs(float(hp.sigma_v_hh(s, m_S, lam)) / ref - 1) < 1e-12
+    assert abs(float(pr.sigma_v_hh(s, m_S, lam)) / ref - 1) < 1e-12
 
 
 def test_hh_threshold_matches_cksw():
@@ -142,22 +144,22 @@ def test_hh_threshold_matches_cksw():
     s = 4 * m_S**2 * (1 + 1e-12)
     bracket = 1 + 3 * MH**2 / (s - MH**2) - 4 * lam_hs * V**2 / (s - 2 * MH**2)
     ref = lam_hs**2 / (16 * np.pi * s) * np.sqrt(1 - 4 * MH**2 / s) * bracket**2
-    assert abs(float(hp.sigma_v_hh(s, m_S, lam)) / ref - 1) < 1e-9
+    assert abs(float(pr.sigma_v_hh(s, m_S, lam)) / ref - 1) < 1e-9
 
 
 def test_goldstone_equivalence_high_energy():
     # hh + WW + ZZ → 1 + 2 + 1 real d.o.f. of Φ: the broken rate tends to the symmetric 4λ²/(πs)
     lam, m_S, s = 1e-4, 100.0, 3.0e4**2
-    ratio = float(hp.sigma_v_broken(s, m_S, lam) / hp.sigma_v_symmetric(s, m_S, lam))
+    ratio = float(pr.sigma_v_broken(s, m_S, lam) / pr.sigma_v_symmetric(s, m_S, lam))
     # 1%: WW/ZZ carry the YR4 normalisation (×1.03) and the Breit–Wigner smearing (−1.7%)
     assert abs(ratio - 1) < 0.015
-    assert np.isclose(float(hp.sigma_v_symmetric(s, m_S, lam)), 4 * lam**2 / (np.pi * s), rtol=1e-14)
+    assert np.isclose(float(pr.sigma_v_symmetric(s, m_S, lam)), 4 * lam**2 / (np.pi * s), rtol=1e-14)
 
 
 # --- thermal averages ------------------------------------------------------------------------------
 def _gg_reference(T, m_S, lam, phase):
     """GG eq. 3.8 in s by scipy quad, with σ = σv_rel/(2β) and scipy's K₁, K₂."""
-    sv = jax.jit(hp.sigma_v_broken if phase == "broken" else hp.sigma_v_symmetric)
+    sv = jax.jit(pr.sigma_v_broken if phase == "broken" else pr.sigma_v_symmetric)
     gh = float(hp.gamma_h_total(m_S, lam))
 
     def integrand(s):
@@ -209,8 +211,8 @@ def test_non_relativistic_limit_is_s_wave():
     # (the −3/2 is the relativistic correction of GG for constant σv_rel).
     m_S, lam = 100.0, 1e-3
     s0 = 4 * m_S**2
-    a = float(hp.sigma_v_broken(s0, m_S, lam))
-    a_prime = float(jax.grad(hp.sigma_v_broken)(s0 * (1 + 1e-12), m_S, lam))
+    a = float(pr.sigma_v_broken(s0, m_S, lam))
+    a_prime = float(jax.grad(pr.sigma_v_broken)(s0 * (1 + 1e-12), m_S, lam))
     for x in (1e3, 1e4):
         T = m_S / x
         got = float(_sv_broken(T, m_S, lam))
@@ -237,13 +239,13 @@ def test_on_shell_part_equals_inverse_decays():
     # narrow-width identity: n_eq² ⟨σv⟩_on-shell = 2 γ_D Γ_h^SM/Γ_h, with n_eq = m² T K₂(m/T)/(2π²)
     m_S, T, lam = 50.0, 20.0, 1e-2
     full, sub = float(_sv_broken(T, m_S, lam)), float(_sv_broken_sub(T, m_S, lam))
-    on = float(hp.sigma_v_on_shell(T, m_S, lam))
+    on = float(pr.sigma_v_on_shell(T, m_S, lam))
     assert abs((full - sub) / on - 1) < 1e-12
     n_eq = m_S**2 * T * sp_kve(2, m_S / T) * np.exp(-m_S / T) / (2 * np.pi**2)
-    gamma_d = float(hp.h_decay_rate_density(T, m_S, lam))
+    gamma_d = float(pr.h_decay_rate_density(T, m_S, lam))
     ratio = hp.gamma_h_sm_at_mh() / float(hp.gamma_h_total(m_S, lam))
     assert abs(n_eq**2 * on / (2 * gamma_d * ratio) - 1) < 1e-12
-    assert float(hp.sigma_v_on_shell(T, 70.0, lam)) == 0.0
+    assert float(pr.sigma_v_on_shell(T, 70.0, lam)) == 0.0
 
 
 def test_production_rates_bridge_the_crossover():
@@ -252,26 +254,26 @@ def test_production_rates_bridge_the_crossover():
     assert abs(float(hot.sigma_v) / float(_sv_sym(400.0, m_S, lam)) - 1) < 1e-12
     assert float(hot.decay) < 1e-50 * float(cold.decay)
     assert abs(float(cold.sigma_v) / float(_sv_broken_sub(60.0, m_S, lam)) - 1) < 1e-12
-    assert abs(float(cold.decay) / float(hp.h_decay_rate_density(60.0, m_S, lam)) - 1) < 1e-12
-    mid = _rates(hp.T_EW, m_S, lam)
-    avg = 0.5 * (float(_sv_sym(hp.T_EW, m_S, lam)) + float(_sv_broken_sub(hp.T_EW, m_S, lam)))
+    assert abs(float(cold.decay) / float(pr.h_decay_rate_density(60.0, m_S, lam)) - 1) < 1e-12
+    mid = _rates(pr.T_EW, m_S, lam)
+    avg = 0.5 * (float(_sv_sym(pr.T_EW, m_S, lam)) + float(_sv_broken_sub(pr.T_EW, m_S, lam)))
     assert abs(float(mid.sigma_v) / avg - 1) < 1e-12
-    scat = hp.production_rates(60.0, m_S, lam, resonance="scattering")
+    scat = pr.production_rates(60.0, m_S, lam, resonance="scattering")
     assert float(scat.decay) == 0.0
     assert abs(float(scat.sigma_v) / float(_sv_broken(60.0, m_S, lam)) - 1) < 1e-12
 
 
 # ⟨σv⟩ of production_rates (the quantity the Boltzmann equations use) and its gradient in
 # (ln λ, m_S, T): compiled once for all the points below.
-_rates = jax.jit(hp.production_rates)
+_rates = jax.jit(pr.production_rates)
 _sv_value_and_grad = jax.jit(
-    jax.value_and_grad(lambda log_lam, m, T: hp.production_rates(T, m, jnp.exp(log_lam)).sigma_v, argnums=(0, 1, 2))
+    jax.value_and_grad(lambda log_lam, m, T: pr.production_rates(T, m, jnp.exp(log_lam)).sigma_v, argnums=(0, 1, 2))
 )
 
 
 @pytest.mark.parametrize(
     "m_S, T",
-    [(100.0, 20.0), (60.0, 3.0), (65.0, 3.25), (300.0, 200.0), (80.0, hp.T_EW + 1.0)],
+    [(100.0, 20.0), (60.0, 3.0), (65.0, 3.25), (300.0, 200.0), (80.0, pr.T_EW + 1.0)],
 )
 def test_gradients_match_finite_differences(m_S, T):
     x0 = np.array([np.log(1e-3), m_S, T])
@@ -298,7 +300,7 @@ def test_no_nan_over_the_seed_plane():
     # λ from 1e-12 to 1e-4, m_S from 20 GeV to 1 TeV (m_h/2 exactly included), T around each m_S
     for lam in (1e-12, 1e-8, 1e-4):
         for m_S in (20.0, MH / 2, 100.0, 1000.0):
-            for T in (m_S / 50, hp.T_EW, 10 * m_S):
+            for T in (m_S / 50, pr.T_EW, 10 * m_S):
                 value, grad = _sv_value_and_grad(np.log(lam), np.float64(m_S), np.float64(T))
                 rates = _rates(T, m_S, lam)
                 assert np.isfinite(float(value)) and all(np.isfinite([float(g) for g in grad]))
@@ -309,7 +311,7 @@ def test_subtracted_sigma_v_finite_far_below_threshold_of_pole():
     # m_S > m_h/2: the on-shell part is zero; its Boltzmann factor e^{-(m_h - 2m_S)/T} must not
     # overflow into 0 x inf = NaN at x = m_S/T = 1e4 (regression)
     T = jnp.array([0.01, 1.0])
-    sub = hp.sigma_v_thermal(T, 100.0, 1e-5, "broken", subtract_on_shell=True)
-    full = hp.sigma_v_thermal(T, 100.0, 1e-5, "broken", subtract_on_shell=False)
+    sub = pr.sigma_v_thermal(T, 100.0, 1e-5, "broken", subtract_on_shell=True)
+    full = pr.sigma_v_thermal(T, 100.0, 1e-5, "broken", subtract_on_shell=False)
     np.testing.assert_array_equal(np.asarray(sub), np.asarray(full))
     assert np.all(np.isfinite(np.asarray(sub)))

@@ -7,8 +7,8 @@ import pytest
 
 from jaxbsm.cosmology import freeze_in as fi
 from jaxbsm.cosmology import models
-from jaxbsm.model import get_model
 from jaxbsm.likelihoods import build_likelihood
+from jaxbsm.registry import get_model
 
 
 def test_model_and_dataset_wiring():
@@ -29,14 +29,23 @@ def test_binding_needs_both_masses_fixed():
 
 def test_stored_omega_grid_is_the_live_solver():
     """The stored Ω grid at the shipped masses (data/omega_grids.json) is what the solver gives now,
-    at the grid point λ = 1e-8, y = 1e-8 (a changed solver must regenerate it: python -m
-    jaxbsm.cosmology.models 100 10)."""
-    table = models._stored(models.OMEGA_GRIDS, 100.0, 10.0, models._grid_axis("lam"), models._grid_axis("y"))
+    at the grid point λ = 1e-8, y = 1e-8 (a changed solver must regenerate it: python
+    scripts/make_scalar_decay_grids.py 100 10)."""
+    table = models.stored_omega_table(100.0, 10.0)
     i = int(np.argmin(np.abs(np.array(table["ln_lam"]) - np.log(1e-8))))
     j = int(np.argmin(np.abs(np.array(table["ln_y"]) - np.log(1e-8))))
     r = fi.solve_freeze_in(100.0, np.exp(table["ln_lam"][i]), np.exp(table["ln_y"][j]), 1e-5, spectrum=False)
     assert np.log(float(r.omega_h2)) == pytest.approx(table["ln_omega_h2"][i][j], abs=1e-6)
     assert np.log(float(r.mean_q)) == pytest.approx(table["ln_mean_q"][i][j], abs=1e-6)
+
+
+def test_unbound_prediction_carries_the_solver_status():
+    """The unbound model returns the freeze-in solve's status under jaxbsm.model.STATUS."""
+    from jaxbsm.model import STATUS
+    from jaxbsm.status import Status
+
+    pred = get_model("scalar-decay").predict({"lam": 1e-8, "y": 1e-8, "m_S": 100.0, "m_N": 10.0})
+    assert int(pred[STATUS]) == Status.OK and float(pred["Omega_N_h2"]) > 0
 
 
 @pytest.mark.slow

@@ -21,6 +21,8 @@ import numpy as np
 import pytest
 
 from jaxbsm.cosmology import ncdm, transfer, wdm_fits
+from jaxbsm.cosmology.linear_perturbations import PerturbationSettings
+from jaxbsm.status import Status
 
 DATA = json.loads((Path(__file__).parent / "data" / "class_transfer.json").read_text())
 K = np.array(DATA["k_h"])
@@ -49,11 +51,11 @@ def compare(name):
     contains the half mode, asserted)."""
     ref = np.array(DATA["models"][name]["T2"]).T  # (n_k, n_z)
     sel = window(ref[:, 0])
-    T2, ok = transfer.transfer_squared(K[sel], species(name), Z)
-    T2 = np.asarray(T2)
-    assert np.all(np.asarray(ok)), name
-    khm = float(transfer.half_mode_k(K[sel], T2[:, 0]))
-    khm_ref = float(transfer.half_mode_k(K[sel], ref[sel, 0]))
+    res = transfer.transfer_squared(K[sel], species(name), Z)
+    T2 = np.asarray(res.T2)
+    assert np.all(np.asarray(res.status) == Status.OK), name
+    khm = float(transfer.half_mode_k_from_table(K[sel], T2[:, 0]))
+    khm_ref = float(transfer.half_mode_k_from_table(K[sel], ref[sel, 0]))
     mask = ref[sel] > 0.05
     return np.abs(T2 - ref[sel])[mask].max(), khm / khm_ref - 1.0
 
@@ -83,15 +85,15 @@ def test_lcdm_power_against_class():
 
 
 def test_half_mode_conventions_and_viel():
-    """Closed-form Viel T² has k_hm(T) / k_hm(T²) = 1.387; half_mode_k recovers both on a grid."""
+    """Closed-form Viel T² has k_hm(T) / k_hm(T²) = 1.387; half_mode_k_from_table recovers both on a grid."""
     k = np.geomspace(1.0, 200.0, 400)
     T2 = np.asarray(wdm_fits.transfer2_viel(k, 3.0))
-    k2 = float(transfer.half_mode_k(k, T2, "T2"))
-    k1 = float(transfer.half_mode_k(k, T2, "T"))
+    k2 = float(transfer.half_mode_k_from_table(k, T2, "T2"))
+    k1 = float(transfer.half_mode_k_from_table(k, T2, "T"))
     assert k2 == pytest.approx(float(wdm_fits.half_mode_k_viel(3.0, convention="T2")), rel=1e-3)
     assert k1 / k2 == pytest.approx(wdm_fits.HALF_MODE_RATIO_THERMAL, rel=2e-3)
     with pytest.raises(ValueError, match="convention"):
-        transfer.half_mode_k(k, T2, "T^2")
+        transfer.half_mode_k_from_table(k, T2, "T^2")
 
 
 def test_bad_input():
@@ -109,12 +111,12 @@ K_GRAD = np.array([20.0, 23.0, 26.0, 30.0])  # brackets k_hm of 3 keV WDM and of
 
 def khm_thermal(m):
     sp = ncdm.fermi_dirac(m, DATA["models"]["wdm_3keV"]["meta"]["T_ncdm_over_T_cmb"], 0.12)
-    return transfer.half_mode_k(K_GRAD, transfer.transfer_squared(K_GRAD, sp, 0.0)[0][:, 0])
+    return transfer.half_mode_k_from_table(K_GRAD, transfer.transfer_squared(K_GRAD, sp, 0.0).T2[:, 0])
 
 
 def khm_late_decay(q_tau):
     sp = ncdm.from_distribution(lambda q: jnp.exp(-((q / q_tau) ** 2)) / q, 15.0, T_FREEZE_IN, 0.12, q_max=30.0)
-    return transfer.half_mode_k(K_GRAD * 1.3, transfer.transfer_squared(K_GRAD * 1.3, sp, 0.0)[0][:, 0])
+    return transfer.half_mode_k_from_table(K_GRAD * 1.3, transfer.transfer_squared(K_GRAD * 1.3, sp, 0.0).T2[:, 0])
 
 
 @pytest.mark.slow
@@ -132,17 +134,15 @@ def test_half_mode_gradient(fn, x0):
 def test_approximations_against_running_without():
     """Tight coupling ended 10x earlier, radiation streaming and photon dropping 2x later/deeper in the
     damping tail: T² of 3 keV WDM moves by < 2e-3 (each approximation against running without it)."""
-    from jaxbsm.cosmology.linear_perturbations import PerturbationSettings
-
     k = K[30:42:3]
     sp = species("wdm_3keV")
-    base = np.asarray(transfer.transfer_squared(k, sp)[0])
+    base = np.asarray(transfer.transfer_squared(k, sp).T2)
     for s in (
         PerturbationSettings(eps_tca_k=1e-3, eps_tca_h=1.5e-3),
         PerturbationSettings(x_rsa=90.0, n_damp=9.0),
         PerturbationSettings(rtol=1e-7, atol=1e-11),
     ):
-        assert np.abs(np.asarray(transfer.transfer_squared(k, sp, settings=s)[0]) - base).max() < 2e-3, s
+        assert np.abs(np.asarray(transfer.transfer_squared(k, sp, settings=s).T2) - base).max() < 2e-3, s
 
 
 def test_viel_fit_against_boltzmann():
@@ -174,7 +174,7 @@ def test_chain_gradient_lyman_alpha():
     k = half_mode.find_half_mode(species_at(x0)).k_h
 
     def log_like(ln_y):
-        lam = half_mode.half_mode_length(species_at(ln_y), k)
+        lam = half_mode.half_mode_length(species_at(ln_y), k).lambda_hm
         return -0.5 * (lam / (0.1428 / ndtri(0.95))) ** 2
 
     g = float(jax.grad(log_like)(x0))
@@ -222,6 +222,20 @@ def test_same_mean_q_different_transfer():
     q_max = {"decay": 40.0, "mixture": 200.0, "late": 30.0}  # tight ranges: 24 nodes over [1e-3, 200] misplace the late k_hm by 40%
     for n, f in spectra.items():
         sp = ncdm.from_distribution(f, 10.0, T_FREEZE_IN, 0.12, q_max=q_max[n])
-        khm[n] = float(transfer.half_mode_k(k, np.asarray(transfer.transfer_squared(k, sp, Z)[0])[:, 0]))
+        khm[n] = float(transfer.half_mode_k_from_table(k, np.asarray(transfer.transfer_squared(k, sp, Z).T2)[:, 0]))
     assert khm["mixture"] / khm["decay"] - 1 > 0.2, (khm, lam)
     assert khm["late"] / khm["decay"] == pytest.approx(1.0, abs=0.02), khm  # measured +0.8%
+
+
+def test_failed_solve_is_flagged_with_finite_values():
+    """A perturbation solve that runs out of steps (max_steps = 50) is flagged MAX_STEPS per k with
+    T² = 0 (finite); the eager Λ-CDM power spectrum raises SolverError instead."""
+    from jaxbsm.status import SolverError
+
+    few = PerturbationSettings(max_steps=50)
+    k = np.array([5.0, 20.0])
+    res = transfer.transfer_squared(k, ncdm.thermal_wdm(3.0), 0.0, settings=few)
+    assert np.all(np.asarray(res.status) == Status.MAX_STEPS)
+    assert np.all(np.asarray(res.T2) == 0.0)
+    with pytest.raises(SolverError, match="power_spectrum_lcdm"):
+        transfer.power_spectrum_lcdm(k, settings=few)

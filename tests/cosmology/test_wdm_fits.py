@@ -16,6 +16,7 @@ from scipy.optimize import brentq
 
 from jaxbsm.cosmology import wdm_fits as wf
 from jaxbsm.likelihoods.records import DATA_DIR
+from jaxbsm.status import Status
 
 NU = 1.12
 
@@ -57,10 +58,10 @@ def test_half_mode_closed_form_vs_root(convention, level, params):
     if params is None:  # Viel, 2 keV at Planck 2018
         alpha, beta, gamma = (float(x) for x in wf.thermal_murgia_params(2.0))
         k_closed = float(wf.half_mode_k_viel(2.0, convention=convention))
-        assert k_closed == pytest.approx(float(wf.half_mode_k(alpha, beta, gamma, convention)), rel=1e-14)
+        assert k_closed == pytest.approx(float(wf.half_mode_k_murgia(alpha, beta, gamma, convention)), rel=1e-14)
     else:
         alpha, beta, gamma = params
-        k_closed = float(wf.half_mode_k(alpha, beta, gamma, convention))
+        k_closed = float(wf.half_mode_k_murgia(alpha, beta, gamma, convention))
 
     def g(lnk):  # numpy: T or T^2 minus 1/2
         T = (1.0 + (alpha * math.exp(lnk)) ** beta) ** gamma
@@ -106,9 +107,17 @@ def fit_rows():
 
 def test_fit_murgia_recovers_parameters(fit_rows):
     _, _, fit = fit_rows
-    assert bool(np.all(fit.ok))
+    assert np.all(np.asarray(fit.status) == Status.OK)
     np.testing.assert_allclose([fit.alpha[0], fit.beta[0], fit.gamma[0]], TRUE, rtol=1e-7)
     assert float(fit.rms[0]) < 1e-9
+
+
+def test_fit_murgia_flags_a_failed_solve(fit_rows):
+    """Two Levenberg–Marquardt steps do not converge: MAX_STEPS, finite values (the starting point)."""
+    T0 = fit_rows[0]
+    fit = wf.fit_murgia(K_FIT, T0 * 0.99, max_steps=2)
+    assert int(fit.status) == Status.MAX_STEPS
+    assert all(np.isfinite(float(x)) for x in (fit.alpha, fit.beta, fit.gamma, fit.rms))
 
 
 def test_fit_murgia_gradient_vs_finite_difference(fit_rows):
@@ -157,9 +166,9 @@ def test_delta_A_monotonic_in_mass(delta_a):
     [
         (lambda: wf.viel_alpha(-1.0), r"viel_alpha: m_keV must be > 0"),
         (lambda: wf.viel_alpha(1.0, 0.25, 3.0), r"viel_alpha: h must lie in \[0.2, 1.5\]"),
-        (lambda: wf.half_mode_k(0.05, 2.24, -4.46, convention="P"), r"convention must be one of \('T2', 'T'\)"),
-        (lambda: wf.half_mode_k(0.05, 2.24, 1.0), r"half_mode_k: gamma must be < 0"),
-        (lambda: wf.half_mode_k(0.05, -2.0, -4.0), r"half_mode_k: beta must be > 0"),
+        (lambda: wf.half_mode_k_murgia(0.05, 2.24, -4.46, convention="P"), r"convention must be one of \('T2', 'T'\)"),
+        (lambda: wf.half_mode_k_murgia(0.05, 2.24, 1.0), r"half_mode_k_murgia: gamma must be < 0"),
+        (lambda: wf.half_mode_k_murgia(0.05, -2.0, -4.0), r"half_mode_k_murgia: beta must be > 0"),
         (lambda: wf.half_mode_k_viel(1.0, convention="t2"), r"convention must be one of"),
         (lambda: wf.wdm_mass_from_half_mode(0.0), r"k_hm must be > 0"),
         (lambda: wf.wdm_temperature_ratio(1.0, -0.1), r"omega_h2 must be > 0"),
@@ -167,7 +176,7 @@ def test_delta_A_monotonic_in_mass(delta_a):
         (lambda: wf.fit_murgia(K_FIT, np.full(K_FIT.size, 0.9)), r"fall through 1/2"),
         (lambda: wf.fit_murgia(K_FIT[::-1], np.linspace(0.0, 1.0, K_FIT.size)), r"strictly increasing"),
         (lambda: wf.delta_A(np.geomspace(0.05, 50.0, 100), np.ones(100), np.ones(100)), r"must cover \[k_min, 5 k_max\]"),
-        (lambda: wf.half_mode_length(-3.0), r"k_hm must be > 0"),
+        (lambda: wf.lambda_hm_from_k(-3.0), r"k_hm must be > 0"),
     ],
 )
 def test_bad_inputs(call, message):
@@ -192,7 +201,7 @@ def test_lyman_alpha_limits_recomputed(name):
     (rec,) = raw["measurements"]
     assert rec["observable"] == "lambda_hm" and rec["arxiv"] == arxiv and rec["limit"]["cl"] == cl
     k_hm = float(wf.half_mode_k_viel(m, convention="T2"))
-    lam = float(wf.half_mode_length(k_hm))
+    lam = float(wf.lambda_hm_from_k(k_hm))
     assert rec["limit"]["upper"] == float(f"{lam:.4g}")
     assert f"{k_hm:.4g}" in rec["note"] and f"{lam:.4g}" in rec["note"]
     assert float(wf.wdm_mass_from_half_mode(2 * math.pi / rec["limit"]["upper"])) == pytest.approx(m, rel=1e-3)
@@ -200,10 +209,9 @@ def test_lyman_alpha_limits_recomputed(name):
 
 @pytest.mark.parametrize("name", sorted(DATASETS))
 def test_lyman_alpha_datasets_load(name):
-    import jaxbsm.cosmology.models  # noqa: F401  (registers lambda_hm)
-    from jaxbsm.observables import OBSERVABLES
     from jaxbsm.likelihoods.records import load_dataset
+    from jaxbsm.registry import get_model
 
-    assert "lambda_hm" in OBSERVABLES
-    ds = load_dataset(name)
+    model = get_model("scalar-decay")
+    ds = load_dataset(name, [o.name for o in model.observables + model.bound_observables], model.name)
     assert ds.measurements[0].is_limit and ds.measurements[0].cl == DATASETS[name][1]

@@ -10,7 +10,7 @@ from hypothesis import strategies as st
 from jaxbsm import get_model, list_models
 from jaxbsm.flavour import matching, mixing
 from jaxbsm.flavour.observables import b_to_s_mumu_observables
-from jaxbsm.observables import OBSERVABLES
+from jaxbsm.registry import observables
 
 FLAVOUR_MODELS = ["wilson", "cbar", "zprime", "zprime-33mumu", "S3", "V1", "V3"]
 SCALARS = ["R_K[1.1,6]", "R_K*[0.045,1.1]", "BR(Bs->mumu)_over_SM", "DeltaM_s", "cbar_LL^mu"]
@@ -77,7 +77,7 @@ def test_sm_point_and_observable_metadata(name):
     for k, v in ref.items():
         assert float(sm[k]) == pytest.approx(float(v), rel=1e-14)
     assert float(sm["DeltaM_s"]) == pytest.approx(18.4, rel=1e-14)
-    assert set(sm) <= set(OBSERVABLES)
+    assert set(sm) <= set(observables())
 
 
 def test_zprime_sign_and_mixing():

@@ -7,7 +7,9 @@ from dataclasses import dataclass
 import jax.numpy as jnp
 
 from jaxbsm.inference.config import config_from_dict
+from jaxbsm.likelihoods.likelihood import Evaluation
 from jaxbsm.model import Model, Parameter
+from jaxbsm.observables import ObservableInfo
 
 MU = {"x": 0.3, "y": -1.2}
 SIGMA = {"x": 0.5, "y": 0.8}
@@ -25,16 +27,19 @@ GAUSS_MODEL = Model(
         Parameter("y", "", -5.0, 5.0, 0.0, "y", "second parameter", sm=0.0),
         Parameter("z", "", 0.1, 10.0, 1.0, "z", "fixed nuisance", prior="loguniform"),
     ),
+    observables=tuple(ObservableInfo(n, n, "", f"fake observable {n}") for n in ("X_obs", "Y_obs", "X+Y")),
     predict=_predict,
 )
 
 
 @dataclass(frozen=True)
 class GaussLikelihood:
-    """log L = sum of two Gaussian terms in x and y; -inf where x > cut (if cut is set)."""
+    """log L = sum of two Gaussian terms in x and y; -inf where x > cut (if cut is set), and where
+    y > fail_above (if set), as if a solver failed there (status MAX_STEPS)."""
 
     model: Model = GAUSS_MODEL
     cut: float | None = None
+    fail_above: float | None = None
     datasets: tuple[str, ...] = ("fake-data",)
     observables: tuple[str, ...] = ("X_obs", "Y_obs", "X+Y")
     term_names: tuple[str, ...] = ("x-term", "y-term")
@@ -46,7 +51,12 @@ class GaussLikelihood:
         return terms
 
     def log_likelihood(self, params):
-        return jnp.sum(self.pointwise(params))
+        return self.evaluate(params).log_likelihood
+
+    def evaluate(self, params):
+        status = jnp.int32(0) if self.fail_above is None else jnp.where(params["y"] > self.fail_above, 2, 0).astype(jnp.int32)
+        terms = jnp.where(status == 0, self.pointwise(params), -jnp.inf)
+        return Evaluation(jnp.sum(terms), terms, self.predict(params), status)
 
     def predict(self, params):
         return _predict(params)

@@ -13,8 +13,8 @@ from inference_fakes import MU, SIGMA, GaussLikelihood, make_config
 
 from jaxbsm.inference.bestfit import best_fit
 from jaxbsm.inference.nuts import diagnostics, run_nuts
-from jaxbsm.inference.scan import evaluate_points
 from jaxbsm.inference.results import FILES, OutputExistsError, write_results
+from jaxbsm.inference.scan import evaluate_points, scan_table
 
 
 @pytest.fixture(scope="module")
@@ -34,8 +34,20 @@ def test_nuts_recovers_mean_and_sd(idata):
         assert abs(row["mean"] - MU[name]) < 4 * row["mcse_mean"] + 1e-3, row
         assert abs(row["sd"] - SIGMA[name]) < 4 * row["mcse_sd"] + 1e-3, row
     d = diagnostics(idata)
-    assert d["divergences"] == 0 and d["nonfinite_log_likelihood"] == 0
+    assert d["divergences"] == 0 and d["nonfinite_log_likelihood"] == 0 and d["failed_points"] == 0
     assert d["max_r_hat"] < 1.05
+    assert idata.attrs["n_failed_points"] == 0 and idata.sample_stats["solver_status"].shape == (2, 150)
+
+
+def test_failed_solver_points_are_minus_inf_and_counted(gauss_config):
+    """A point where the likelihood's solver fails (status != 0) gets log L = -inf in every term and
+    is counted, in the scan table's status column as in the run summary (jaxbsm.status)."""
+    free = {"x": np.array([0.0, 0.0, 0.5]), "y": np.array([0.0, 2.0, 3.0])}
+    total, terms, predictions, status = evaluate_points(GaussLikelihood(fail_above=1.0), gauss_config, free)
+    assert status.tolist() == [0, 2, 2]
+    assert np.isfinite(total[0]) and np.isneginf(total[1:]).all() and np.isneginf(terms[1:]).all()
+    table = scan_table(free, total, predictions, status)
+    assert table["status"].tolist() == [0, 2, 2] and np.isnan(table["delta_chi2"]).sum() == 0
 
 
 def test_inference_data_groups_and_attrs(idata, gauss_config):
@@ -98,8 +110,8 @@ def test_minus_inf_region_is_handled_and_counted():
     config = make_config(bestfit={"starts": 16, "steps": 300, "seed": 3})
     cut = GaussLikelihood(cut=1.0)
     # draws in the forbidden region: -inf (never NaN) in log L and every term, and counted
-    total, terms, _ = evaluate_points(cut, config, {"x": np.array([[0.0, 2.0]]), "y": np.array([[0.0, 0.0]])})
-    assert total[0, 0] > -np.inf and total[0, 1] == -np.inf
+    total, terms, _, status = evaluate_points(cut, config, {"x": np.array([[0.0, 2.0]]), "y": np.array([[0.0, 0.0]])})
+    assert total[0, 0] > -np.inf and total[0, 1] == -np.inf and not status.any()
     assert not np.isnan(terms).any() and np.isneginf(terms[0, 1]).all()
     assert np.sum(~np.isfinite(total)) == 1
     # best fit: starts drawn in x > 1 cannot move but do not poison the result
@@ -147,9 +159,9 @@ def test_negative_loguniform_prior_and_transform():
     import jax
     import numpy as np
 
-    from jaxbsm.inference.bestfit import _transforms
+    from jaxbsm.inference.bestfit import unconstraining_transforms
     from jaxbsm.inference.config import PriorSpec
-    from jaxbsm.inference.nuts import prior_distribution
+    from jaxbsm.inference.priors import prior_distribution
 
     spec = PriorSpec("loguniform", -3.5, -1e-4)
     x = np.asarray(prior_distribution(spec).sample(jax.random.PRNGKey(0), (20000,)))
@@ -162,7 +174,7 @@ def test_negative_loguniform_prior_and_transform():
     class _Config:
         parameters = {"y": spec, "m": PriorSpec("loguniform", 0.5, 100.0)}
 
-    to_phys, to_unc = _transforms(_Config)
+    to_phys, to_unc = unconstraining_transforms(_Config)
     pts = np.array([[-2.0, 3.0], [-1e-3, 0.7]])
     for p in pts:
         np.testing.assert_allclose(np.asarray(to_phys(to_unc(p))), p, rtol=1e-10)

@@ -10,7 +10,7 @@ import numpy as np
 import pytest
 from inference_fakes import make_config
 
-from jaxbsm.inference.getdist_chains import _latex, write_getdist
+from jaxbsm.inference.getdist_chains import write_getdist
 
 
 @pytest.fixture(scope="module")
@@ -43,10 +43,14 @@ def test_chains_load_in_getdist(idata, tmp_path):
     assert samples.paramNames.parWithName("chi2").isDerived
 
 
-def test_latex_labels():
-    assert _latex("$M_{Z'}$ [TeV]") == r"M_{Z'}\ [\mathrm{TeV}]"
-    assert _latex(r"$\bar c_{LL}$") == r"\bar c_{LL}"
-    assert _latex("z") == "z"
+@pytest.mark.parametrize(
+    "label, latex",
+    [("$M_{Z'}$ [TeV]", r"M_{Z'}\ [\mathrm{TeV}]"), (r"$\bar c_{LL}$", r"\bar c_{LL}"), ("z", "z")],
+)
+def test_latex_labels(idata, tmp_path, label, latex):
+    """The plot label of a parameter becomes its GetDist LaTeX (no dollars, unit in \\mathrm)."""
+    write_getdist(idata, make_config(), tmp_path / "g", {"x": label})
+    assert (tmp_path / "g.paramnames").read_text().splitlines()[0] == f"x\t{latex}"
 
 
 def test_bad_parameter_name_is_refused(idata, tmp_path):

@@ -14,8 +14,9 @@ import numpy as np
 import pytest
 
 from jaxbsm.inference.config import config_from_dict
-from jaxbsm.inference.profile import Profile, _neighbour_index, default_axis, profile, profile_plot
+from jaxbsm.inference.profile import Profile, default_axis, neighbour_index, profile, profile_plot
 from jaxbsm.model import Model, Parameter
+from jaxbsm.observables import ObservableInfo
 
 MU = np.array([0.4, -1.0, 0.8])
 COV = np.array([[0.25, 0.12, -0.05], [0.12, 0.36, 0.10], [-0.05, 0.10, 0.16]])
@@ -25,6 +26,7 @@ MODEL = Model(
     name="test-corr",
     description="three correlated Gaussian parameters",
     parameters=tuple(Parameter(n, "", -10.0, 10.0, 0.0, n, n) for n in NAMES),
+    observables=(ObservableInfo("a_obs", "a", "", "the parameter a"),),
     predict=lambda p: {"a_obs": p["a"]},
 )
 
@@ -107,7 +109,7 @@ def test_curved_valley_is_followed():
 
 
 def test_neighbours_do_not_wrap():
-    nb = _neighbour_index((3, 2))
+    nb = neighbour_index((3, 2))
     assert nb.shape == (6, 5)
     # point (0, 0) = flat 0: itself, (0,0) again at the edges of axis 0 from below, (1,0) = 2, itself, (0,1) = 1
     assert sorted(set(nb[0])) == [0, 1, 2]
@@ -156,8 +158,7 @@ def test_shipped_flavour_profile_against_nuts_marginal(fit, name):
     of R_K(C9) (for cbar_LL, with no nuisance, the exact posterior quantiles by quadrature of
     exp(-chi2/2) are checked against NUTS below, so the residual is the likelihood's shape)."""
     from jaxbsm.inference.bestfit import best_fit
-    from jaxbsm.inference.cli import load_likelihood
-    from jaxbsm.inference.config import load_config
+    from jaxbsm.inference.config import load_config, load_likelihood
     from jaxbsm.inference.nuts import run_nuts
 
     config = load_config(fit)

@@ -27,8 +27,10 @@ import yaml
 from inference_fakes import GaussLikelihood, gauss_config_dict, lookup, make_config
 
 import jaxbsm.inference.nuts as nuts
+from jaxbsm.inference.checkpoint import CHECKPOINT_FILE
 from jaxbsm.inference.config import load_config
-from jaxbsm.inference.nuts import CHECKPOINT_FILE, git_revision, run_nuts
+from jaxbsm.inference.nuts import run_nuts
+from jaxbsm.inference.provenance import git_revision
 from jaxbsm.inference.results import FILES
 
 # 2 chains, 2 warm-up blocks + 3 draw blocks of 50 steps: checkpoints after 50, 100, ..., 250 steps
@@ -77,14 +79,14 @@ def first(config, tmp_path_factory):
     """A checkpointed run; a copy of the checkpoint is kept after every block (``ckpt-<steps>.npz``)."""
     out = tmp_path_factory.mktemp("first")
     path = out / CHECKPOINT_FILE
-    save = nuts._save_checkpoint
+    save = nuts.save_checkpoint
 
     def save_and_copy(p, config, chain_method, done, state, records):
         save(p, config, chain_method, done, state, records)
         shutil.copy(p, out / f"ckpt-{done}.npz")
 
     with pytest.MonkeyPatch.context() as mp, CompileCounter() as compiles:
-        mp.setattr(nuts, "_save_checkpoint", save_and_copy)
+        mp.setattr(nuts, "save_checkpoint", save_and_copy)
         idata = run_nuts(GaussLikelihood(), config, progress=False, checkpoint=path)
     return idata, out, compiles
 
@@ -110,8 +112,8 @@ def test_resumed_run_is_bit_identical(first, config, tmp_path, monkeypatch):
     path = tmp_path / CHECKPOINT_FILE
     shutil.copy(out / "ckpt-150.npz", path)
     saved = []
-    save = nuts._save_checkpoint
-    monkeypatch.setattr(nuts, "_save_checkpoint", lambda *args: (save(*args), saved.append(args[3])))
+    save = nuts.save_checkpoint
+    monkeypatch.setattr(nuts, "save_checkpoint", lambda *args: (save(*args), saved.append(args[3])))
     resumed = run_nuts(GaussLikelihood(), config, progress=False, checkpoint=path, resume=True)
     assert saved == [200, 250]
     assert_same_run(resumed, idata)
@@ -246,13 +248,13 @@ PARALLEL = textwrap.dedent(
     assert jax.local_device_count() == 2
     out = sys.argv[1]
     config = make_config(nuts={"chains": 2, "warmup": 100, "samples": 150, "seed": 1, "block": 50})
-    save = nuts._save_checkpoint
+    save = nuts.save_checkpoint
 
     def save_and_copy(path, config, chain_method, done, state, records):
         save(path, config, chain_method, done, state, records)
         shutil.copy(path, f"{out}/ckpt-{done}.npz")
 
-    nuts._save_checkpoint = save_and_copy
+    nuts.save_checkpoint = save_and_copy
     whole = nuts.run_nuts(GaussLikelihood(), config, progress=False, checkpoint=f"{out}/whole.npz")
     assert whole.attrs["chain_method"] == "parallel"
     shutil.copy(f"{out}/ckpt-50.npz", f"{out}/resumed.npz")  # mid-warm-up: step size and mass matrix adapting
@@ -293,13 +295,13 @@ DRIVER = textwrap.dedent(
 
     cli.load_config = functools.partial(load_config, known_datasets=["fake-data"], model_lookup=lookup)
     cli.load_likelihood = lambda config: GaussLikelihood()
-    save = nuts._save_checkpoint
+    save = nuts.save_checkpoint
 
     def slow_save(*args):  # leaves time to kill the run between two checkpoints; the draws are unaffected
         save(*args)
         time.sleep(float(sys.argv[1]))
 
-    nuts._save_checkpoint = slow_save
+    nuts.save_checkpoint = slow_save
     sys.exit(cli.main(sys.argv[2:]))
     """
 )

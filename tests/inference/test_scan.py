@@ -23,8 +23,7 @@ import yaml
 from inference_fakes import MU, SIGMA, GaussLikelihood, gauss_config_dict, lookup
 
 from jaxbsm.inference import cli
-from jaxbsm.inference.config import load_config
-from jaxbsm.inference.nuts import full_parameters
+from jaxbsm.inference.config import full_parameters, load_config
 from jaxbsm.inference.scan import batched_map, evaluate_points, grid_points, grid_scan, sharded_vmap
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -46,11 +45,10 @@ def plain_batch(likelihood, config, free):
     @jax.jit
     @jax.vmap
     def one(point):
-        params = full_parameters(config, point)
-        return likelihood.log_likelihood(params), likelihood.pointwise(params), likelihood.model.predict(params)
+        return likelihood.evaluate(full_parameters(config, point))
 
     shape = np.shape(next(iter(free.values())))
-    total, terms, preds = one({k: jnp.reshape(jnp.asarray(v), (-1,)) for k, v in free.items()})
+    total, terms, preds, _ = one({k: jnp.reshape(jnp.asarray(v), (-1,)) for k, v in free.items()})
     unflat = lambda a: np.asarray(a).reshape(shape + np.shape(a)[1:])
     return unflat(total), unflat(terms), {k: unflat(v) for k, v in preds.items()}
 
@@ -64,7 +62,8 @@ def test_chunked_equals_unchunked_and_padding_is_dropped(gauss, gauss_config):
     free = {"x": rng.uniform(-3, 3, (7, 143)), "y": rng.uniform(-5, 5, (7, 143))}
     chunked = evaluate_points(gauss, gauss_config, free, chunk_size=256)
     whole = plain_batch(gauss, gauss_config, free)
-    log_l, pointwise, predictions = chunked
+    log_l, pointwise, predictions, status = chunked
+    assert status.shape == (7, 143) and not status.any()
     assert log_l.shape == (7, 143) and pointwise.shape == (7, 143, 2)
     assert np.array_equal(log_l, whole[0]) and np.array_equal(pointwise, whole[1])
     assert predictions.keys() == whole[2].keys() == {"X_obs", "Y_obs", "X+Y"}
@@ -178,7 +177,7 @@ def test_cli_scan_writes_csv_and_refuses_overwrite(capsys, tmp_path, fake_scan):
     code, out, err = run(capsys, *argv)
     assert code == 0, err
     table = pd.read_csv(csv)
-    assert list(table.columns) == ["x", "y", "chi2", "delta_chi2", "X+Y", "X_obs", "Y_obs"]  # observables sorted
+    assert list(table.columns) == ["x", "y", "chi2", "delta_chi2", "status", "X+Y", "X_obs", "Y_obs"]  # observables sorted
     x, y = np.meshgrid(np.linspace(-1, 2, 4), np.linspace(-2, 0, 3), indexing="ij")
     assert np.array_equal(table["x"], x.ravel()) and np.array_equal(table["y"], y.ravel())
     chi2 = np.where(x > 1.0, np.inf, -2.0 * gauss_log_l(x, y)).ravel()  # the cut: x = 2 is forbidden
@@ -238,9 +237,7 @@ scan.initialize_distributed(coordinator_address=f"127.0.0.1:{port}", num_process
 import jax
 import numpy as np
 import jaxbsm  # noqa: F401  (float64)
-from jaxbsm.inference.cli import load_likelihood
-from jaxbsm.inference.config import load_config
-from jaxbsm.inference.nuts import full_parameters
+from jaxbsm.inference.config import full_parameters, load_config, load_likelihood
 
 config = load_config("flavour-wilson-current")
 likelihood = load_likelihood(config)
@@ -259,8 +256,7 @@ def spy(fn, devices):  # batched_map's own jitted function, its outputs recorded
 scan.sharded_vmap = spy
 
 def one(point):
-    params = full_parameters(config, point)
-    return likelihood.log_likelihood(params), likelihood.pointwise(params), likelihood.model.predict(params)
+    return likelihood.evaluate(full_parameters(config, point))
 
 plain = jax.jit(jax.vmap(one))
 n = 1001  # not a multiple of 4
@@ -329,7 +325,7 @@ initialize_distributed(coordinator_address=sys.argv[1], num_processes=2, process
 import numpy as np
 from inference_fakes import GaussLikelihood, make_config
 free = {"x": np.linspace(-3, 3, 1001), "y": np.linspace(5, -5, 1001)}
-log_l, terms, predictions = evaluate_points(GaussLikelihood(), make_config(), free, chunk_size=256)
+log_l, terms, predictions, _ = evaluate_points(GaussLikelihood(), make_config(), free, chunk_size=256)
 print(json.dumps({"devices": len(jax.devices()), "local": jax.local_device_count(), "processes": jax.process_count(),
                   "log_l": log_l.tolist(), "terms": terms.tolist(), "X+Y": predictions["X+Y"].tolist()}))
 """
@@ -363,7 +359,7 @@ def test_two_process_distributed_scan_equals_one_process(gauss, gauss_config, tm
         assert p.wait(timeout=300) == 0, err.read_text()[-3000:]
     outputs = [(out.read_text(), None) for out, _ in logs]
     free = {"x": np.linspace(-3, 3, 1001), "y": np.linspace(5, -5, 1001)}
-    log_l, terms, predictions = evaluate_points(gauss, gauss_config, free, chunk_size=256)
+    log_l, terms, predictions, _ = evaluate_points(gauss, gauss_config, free, chunk_size=256)
     for out, _ in outputs:
         report = json.loads(out.strip().splitlines()[-1])
         assert (report["devices"], report["local"], report["processes"]) == (2, 1, 2)

@@ -133,6 +133,24 @@ def test_bad_names():
         build_likelihood("cbar", [])
 
 
+def test_dataset_observables_are_checked_against_the_model():
+    """A flavour model bound to a neutrino dataset: the file, record and field are named."""
+    with pytest.raises(ValueError, match=r"neutrino-mass.yaml, measurement 0 \(.*\): field 'observable': model 'cbar' does not predict"):
+        build_likelihood("cbar", ["neutrino-mass"])
+    with pytest.raises(ValueError, match="predicts only in fits that fix"):
+        build_likelihood("scalar-decay", ["lyman-alpha"])
+
+
+def test_evaluate_is_one_prediction(lk_cbar_2017):
+    """evaluate gives log L, its terms and the predictions of one predict call, consistently."""
+    p = {**lk_cbar_2017.model.defaults(), "cbar_LL_mu": -1.0}
+    ev = jax.jit(lk_cbar_2017.evaluate)(p)
+    assert float(ev.log_likelihood) == pytest.approx(float(lk_cbar_2017.log_likelihood(p)), rel=1e-14)
+    np.testing.assert_allclose(ev.terms, lk_cbar_2017.pointwise(p), rtol=1e-14)
+    assert set(ev.predictions) == set(lk_cbar_2017.model.observable_names)
+    assert int(ev.status) == 0
+
+
 def test_bibtex_lists_every_measurement(lk_cbar_2017):
     bib = "\n".join(lk_cbar_2017.bibtex())
     for key in ("Aaij:2014ora", "Aaij:2017vbb", "Aaij:2017vad", "arXiv:1704.05438"):

@@ -65,7 +65,7 @@ def test_user_file_loads(tmp_path):
 @pytest.mark.parametrize(
     "old,new,message",
     [
-        ('observable: "R_K[1.1,6]"', 'observable: "R_X"', r"measurement 0 \(R_X\): field 'observable': unknown observable 'R_X'"),
+        ('observable: "R_K[1.1,6]"', 'observable: "R_X"', r"measurement 0 \(R_X\): field 'observable': model 'wilson' does not predict 'R_X'"),
         ("value: 0.95", "value: high", r"field 'value' must be a finite number, got 'high'"),
         ("uncertainties: {stat: 0.05}", "uncertainties: {stat: -0.05}", r"uncertainty 'stat' must be > 0"),
         ("uncertainties: {stat: 0.05}", "uncertainties: {stat: {plus: 0.1}}", r"uncertainty 'stat' must be a number or \{plus, minus\}"),
@@ -77,7 +77,7 @@ def test_user_file_loads(tmp_path):
 def test_malformed_records(tmp_path, old, new, message):
     assert old in GOOD
     with pytest.raises(DataError, match=message):
-        load_dataset(_write(tmp_path, GOOD.replace(old, new)))
+        load_dataset(_write(tmp_path, GOOD.replace(old, new)), observables=("R_K[1.1,6]",), model="wilson")
 
 
 def test_malformed_yaml_and_limits(tmp_path):

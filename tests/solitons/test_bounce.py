@@ -8,6 +8,7 @@ from scipy.integrate import solve_ivp
 
 from jaxbsm.solitons import S_PSI, bounce
 from jaxbsm.solitons.qball import qball_bounce
+from jaxbsm.status import Status
 
 
 def _scipy_S_psi(d=3):
@@ -124,9 +125,9 @@ def test_dS_domega_equals_minus_Q(q_bounce):
 
 def test_bad_bracket_flagged(psi_bounce):
     r = psi_bounce(1.0, 1.45, 5.0)  # 1.45 > ψ(0): phi_lo overshoots
-    assert int(r.status) == 1
+    assert int(r.status) == Status.BAD_BRACKET
     r = psi_bounce(1.0, 0.5, 1.2)  # 1.2 < ψ(0): phi_hi undershoots
-    assert int(r.status) == 1
+    assert int(r.status) == Status.BAD_BRACKET
 
 
 def test_bad_dimension():

@@ -12,8 +12,14 @@ import jax.numpy as jnp
 import numpy as np
 import pytest
 
-from jaxbsm.solitons import S_PSI, bounce
-from jaxbsm.solitons.multifield import multi_bounce, multi_bounce_profile, multi_qball_energy
+from jaxbsm.solitons import (
+    S_PSI,
+    bounce,
+    multi_bounce,
+    multi_bounce_profile,
+    multi_qball_energy,
+)
+from jaxbsm.status import Status
 
 N = 64
 H_FD = 1e-4
@@ -216,7 +222,11 @@ def test_reverse_mode_gradient(b3):
 
 
 def test_failures_are_flagged_not_nan(b3):
-    for k, status in (("no_negative_V", 1), ("tachyonic", 4), ("saddle_on_axis", 5)):
+    for k, status in (
+        ("no_negative_V", Status.BAD_BRACKET),
+        ("tachyonic", Status.NOT_A_MINIMUM),
+        ("saddle_on_axis", Status.SADDLE),
+    ):
         r = b3[k]
         assert int(r.status) == status, (k, int(r.status))
         for leaf in jax.tree_util.tree_leaves(r._replace(n_iter=0)):  # (n_iter: the tangents,
@@ -231,10 +241,10 @@ def test_failures_are_flagged_not_nan(b3):
 
 
 def test_error_estimate_is_conservative(b4):
-    # CosmoTransitions' example in d = 4 at N = 64: the spectral tail flags it (status 6) although
-    # the actual error (vs N = 96 / 128, which agree to 1e−13) is 30× below the estimate
+    # CosmoTransitions' example in d = 4 at N = 64: the spectral tail flags it (UNDER_RESOLVED)
+    # although the actual error (vs N = 96 / 128, which agree to 1e−13) is 30× below the estimate
     r = b4["ct"]
-    assert int(r.status) == 6
+    assert int(r.status) == Status.UNDER_RESOLVED
     err = abs(float(r.action) / 13.16784238177 - 1)
     assert 1e-8 < err < float(r.error_estimate) and float(r.error_estimate) < 1e-5
 
@@ -358,7 +368,8 @@ def _scipy_bounce(C, d, guess_r, guess_phi, R):
 def test_two_field_against_scipy_bvp(b3, b4, d, case, R):
     # R: where the Bessel-K tail condition is imposed (scipy's relative error ~1e−8 there)
     r = (b3 if d == 3 else b4)[case]
-    assert int(r.status) == (6 if d == 4 else 0)  # (d = 4 at N = 64: flagged, error 5e−8)
+    # (d = 4 at N = 64: flagged UNDER_RESOLVED, error 5e−8)
+    assert int(r.status) == (Status.UNDER_RESOLVED if d == 4 else Status.OK)
     rr = np.linspace(0, float(r.R), 3000)
     ph = np.asarray(multi_bounce_profile(r, jnp.asarray(rr)))
     C = (CASES3 if d == 3 else CASES4)[case][0]

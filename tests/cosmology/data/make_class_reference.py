@@ -35,8 +35,8 @@ OMP_NUM_THREADS threads; computations are run one after the other.
 import json
 import time
 
-import numpy as np
 import classy
+import numpy as np
 
 DATA_DIR = __file__.rsplit("/", 1)[0] if "/" in __file__ else "."
 OUT_JSON = DATA_DIR + "/class_transfer.json"

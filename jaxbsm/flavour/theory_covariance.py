@@ -1,4 +1,5 @@
-"""Theory uncertainties of jaxbsm observables, entering likelihoods as an added covariance.
+"""Theory uncertainties of the flavour observables: the covariance of their SM predictions, which
+every flavour model supplies to likelihoods (``Model.theory_covariance``) as an added covariance.
 
 - R_K, R_K* bins and BR(B_s -> mu mu): the SM covariance computed by flavio (form factors, CKM,
   decay constants; ``jaxbsm/flavour/data/flavio_theory_covariance.json``, N samples stated there).
@@ -58,11 +59,3 @@ def theory_covariance(observables) -> np.ndarray:
                 if ka in keys and kb in keys:
                     out[i, j] = cov[keys.index(ka), keys.index(kb)]
     return out
-
-
-def theory_source(observable: str) -> str:
-    if observable in FLAVIO_NAMES:
-        return "flavio SM covariance (see jaxbsm/flavour/data/flavio_theory_covariance.json)"
-    if observable == "DeltaM_s":
-        return DELTA_MS_SM.source
-    return "none (pseudo-observable)"

@@ -31,7 +31,7 @@ needs ``particle==0.25.4``), to regenerate three data files:
 
 Usage (from the repository root)::
 
-    /path/to/flavio-venv/bin/python jaxbsm/flavour/data/extract_from_flavio.py \
+    /path/to/flavio-venv/bin/python scripts/extract_from_flavio.py \
         [--n-samples 300] [--threads 2] [--outdir-data ...] [--outdir-tests ...]
 
 Conventions (flavio / WCxf):  L_eff = sum_i C_i O_i, i.e. H_eff = -sum_i C_i O_i.
@@ -49,9 +49,8 @@ import time
 from functools import partial
 from multiprocessing import Pool
 
-import numpy as np
-
 import flavio
+import numpy as np
 from flavio.config import config
 from flavio.physics.bdecays.wilsoncoefficients import wctot_dict
 from flavio.physics.mesonmixing.common import bag_msbar2rgi
@@ -204,7 +203,7 @@ def fit_matrices(rng, n_fit, n_test):
             A, B = params_to_matrix(sol * sm[(p, b)])
             # consistency: the (0,0) element is the SM rate
             rel_sm = abs(A[0, 0] / sm[(p, b)] - 1)
-            residuals["{} {} {}".format(p, lep, binkey(b))] = {
+            residuals[f"{p} {lep} {binkey(b)}"] = {
                 "fit": float(rel_fit), "held_out": float(rel_test), "sm_point": float(rel_sm)}
             max_res = max(max_res, rel_fit, rel_test, rel_sm)
             matrices[p][lep][binkey(b)] = {"re": A.tolist(), "im": B.tolist()}
@@ -362,14 +361,14 @@ def reference_predictions(seed):
         wc = make_wc(p["wc"])
         preds = {}
         for o in REF_OBS:
-            lab = o if isinstance(o, str) else "{} {}".format(o[0], binkey(o[1:]))
+            lab = o if isinstance(o, str) else f"{o[0]} {binkey(o[1:])}"
             preds[lab] = np_pred(o, wc)
         out.append({"set": p["set"],
                     "wc": {k: jsonc(v) for k, v in p["wc"].items()},
                     "predictions": preds})
     sm = {}
     for o in REF_OBS + ["DeltaM_s"]:
-        lab = o if isinstance(o, str) else "{} {}".format(o[0], binkey(o[1:]))
+        lab = o if isinstance(o, str) else f"{o[0]} {binkey(o[1:])}"
         sm[lab] = sm_pred(o)
     return {
         "flavio_version": flavio.__version__,
@@ -387,8 +386,7 @@ def reference_predictions(seed):
 
 
 def main():
-    here = os.path.dirname(os.path.abspath(__file__))
-    root = os.path.abspath(os.path.join(here, "..", "..", ".."))
+    root = os.path.abspath(os.path.join(os.path.dirname(os.path.abspath(__file__)), ".."))
     ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     ap.add_argument("--n-samples", "-N", type=int, default=300,
                     help="Monte Carlo samples for the theory covariance (default 300)")
@@ -396,7 +394,7 @@ def main():
     ap.add_argument("--n-fit", type=int, default=40, help="random points for the matrix fit")
     ap.add_argument("--n-test", type=int, default=10, help="held-out random points")
     ap.add_argument("--seed", type=int, default=2026)
-    ap.add_argument("--outdir-data", default=here)
+    ap.add_argument("--outdir-data", default=os.path.join(root, "jaxbsm", "flavour", "data"))
     ap.add_argument("--outdir-tests", default=os.path.join(root, "tests", "data"))
     ap.add_argument("--skip-covariance", action="store_true")
     ap.add_argument("--skip-reference", action="store_true")
@@ -404,7 +402,7 @@ def main():
     os.makedirs(args.outdir_data, exist_ok=True)
     os.makedirs(args.outdir_tests, exist_ok=True)
     date = datetime.date.today().isoformat()
-    source = "flavio {}, extracted {} by extract_from_flavio.py".format(flavio.__version__, date)
+    source = f"flavio {flavio.__version__}, extracted {date} by extract_from_flavio.py"
 
     # 1. matrices
     t0 = time.time()
@@ -415,7 +413,7 @@ def main():
         for b in bins:
             r_mat = matrices[p]["mu"][binkey(b)]["re"][0][0] / matrices[p]["e"][binkey(b)]["re"][0][0]
             r_fl = flavio.sm_prediction(RMUE_OBS[p], *b)
-            rmue_check["{} {}".format(RMUE_OBS[p], binkey(b))] = {
+            rmue_check[f"{RMUE_OBS[p]} {binkey(b)}"] = {
                 "from_matrices": r_mat, "flavio": r_fl, "rel_diff": abs(r_mat / r_fl - 1)}
     out1 = {
         "source": source,
@@ -435,7 +433,7 @@ def main():
     }
     with open(os.path.join(args.outdir_data, "hadronic_matrices.json"), "w") as f:
         json.dump(out1, f, indent=1)
-    print("matrices: max rel residual {:.3e} ({:.1f}s)".format(max_res, time.time() - t0))
+    print(f"matrices: max rel residual {max_res:.3e} ({time.time() - t0:.1f}s)")
 
     # 3. reference predictions
     if not args.skip_reference:
@@ -443,7 +441,7 @@ def main():
         ref = reference_predictions(args.seed)
         with open(os.path.join(args.outdir_tests, "flavio_reference.json"), "w") as f:
             json.dump(ref, f, indent=1)
-        print("reference predictions done ({:.1f}s)".format(time.time() - t0))
+        print(f"reference predictions done ({time.time() - t0:.1f}s)")
 
     # 2. covariance
     if not args.skip_covariance:
