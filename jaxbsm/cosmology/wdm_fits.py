@@ -21,8 +21,14 @@ Half-mode wavenumber, in two conventions (``convention``):
 * ``"T2"``: T²(k_hm) = 1/2, the seed's and KMT's half-mode analysis (P halved):
   k_hm = (2^{−1/(2γ)} − 1)^{1/β}/α;
 * ``"T"``: T(k_hm) = 1/2, Schneider, Smith, Macciò & Moore, MNRAS 424 (2012) 684,
-  arXiv:1112.0330, eq. 6 (λ_hm = 2π/k_hm), and Murgia et al. 2017 (k_{1/2}):
-  k_hm = (2^{−1/γ} − 1)^{1/β}/α.
+  arXiv:1112.0330, eq. 6 (λ_hm = 2π/k_hm): k_hm = (2^{−1/γ} − 1)^{1/β}/α.
+
+Murgia et al.'s k_{1/2} is the ``"T2"`` one as far as their group's public code shows: the Lyman-α
+likelihood ``Lya_abg`` of MontePython (Archidiacono, Murgia, Hooper, Lesgourgues & Viel, "based on
+the α-β-γ approach described in 1704.07838 and 1806.08371"; e.g. PoulinV/montepython_public_v3,
+montepython/likelihoods/Lya_abg/__init__.py, ``khalf``) uses k_{1/2} = ((1/2)^{1/(2γ)} − 1)^{1/β}/α
+with T = sqrt(P/P_ΛCDM), i.e. T²(k_{1/2}) = 1/2. The paper's own text was not read (issue 18 check);
+the equation numbers of Murgia et al. quoted in this module (2.3; 4.1-4.3) are likewise unchecked.
 
 Their ratio is k_hm^T/k_hm^{T2} = [(x² − 1)/(x − 1)]^{1/β} = (1 + x)^{1/β} with x = 2^{−1/(2γ)}; for
 the thermal fit (1 + 2^{ν/10})^{1/(2ν)} = 1.3869 (``HALF_MODE_RATIO_THERMAL``).
@@ -31,13 +37,24 @@ Thermal relic temperature (Viel et al. 2005, eq. 2; Bode et al. 2001)::
 
     Ω_x h² = (T_x/T_ν)³ (g_x/1.5) (m_x/94 eV).
 
-δA criterion (Murgia et al. 2017, sec. 4.1, eqs. 4.1-4.3, as implemented here): the 1D flux-like
-power of the linear 3D spectrum, P_1D(k) = (1/2π) ∫_k^∞ k' P(k') dk', its ratio to ΛCDM
+δA criterion (Murgia et al. 2017, sec. 4.1, as implemented here): the 1D flux-like power of the
+linear 3D spectrum, P_1D(k) = (1/2π) ∫_k^∞ k' P(k') dk', its ratio to ΛCDM
 r(k) = P_1D(k)/P_1D^ΛCDM(k), the area A = ∫_{k_min}^{k_max} r(k) dk over the Lyman-α range
 k_min = 0.5, k_max = 20 h/Mpc, and δA = (A_ΛCDM − A)/A_ΛCDM = 1 − A/(k_max − k_min). A model is
 allowed when its δA does not exceed that of the thermal relic at the Lyman-α mass bound
-(``delta_A`` of ``transfer2_viel`` at that mass). The ratio does not depend on the normalisation
-of P_ΛCDM nor, in linear theory, on its redshift.
+(``delta_A`` of ``transfer2_viel`` at that mass, with the same P_ΛCDM). The ratio does not depend on
+the normalisation of P_ΛCDM nor, in linear theory, on its redshift.
+
+What was checked of it (issue 18): the definition above (the 1D projection, the ratio, the range
+0.5-20 h/Mpc, A_ΛCDM = k_max − k_min, δA = (A_ΛCDM − A)/A_ΛCDM) agrees with a public script in the
+search index that computes "dA" from a ΛCDM P(k) file and either a second P(k) file or (α, β, γ)
+(its repository could not be identified, so it is not a citable source). NOT checked: the paper's
+published numbers, i.e. its tables of (α, β, γ) with δA for thermal and non-thermal models and the
+δA of the thermal reference model that sets the threshold, because the paper's body could not be
+retrieved. The threshold rule above is therefore this module's reconstruction; a δA dataset is not
+shipped. δA is sensitive to the upper end of the 1D integrals: k P(k) of ΛCDM falls only as
+~k^{−2} ln²k, so cutting ∫_k^∞ at 10 k_max lowers δA of a 5-6.5 keV thermal relic by 17-22 %;
+``delta_A`` therefore adds the power-law tail beyond the grid (``tail=True``, module function doc).
 
 All functions are pure JAX (float64), broadcast over their array arguments and are jit-, vmap-
 and grad-clean; public functions check concrete inputs and raise ValueError naming the parameter.
@@ -171,7 +188,7 @@ def half_mode_k_murgia(alpha, beta, gamma, convention="T2"):
     """k_hm (h/Mpc) of T = [1 + (αk)^β]^γ (α in Mpc/h), closed form (module docstring).
 
     convention "T2": T²(k_hm) = 1/2 (seed, KMT 2016), k_hm = (2^{−1/(2γ)} − 1)^{1/β}/α;
-    "T": T(k_hm) = 1/2 (Schneider et al. 2012 eq. 6, Murgia et al. 2017), k_hm = (2^{−1/γ} − 1)^{1/β}/α.
+    "T": T(k_hm) = 1/2 (Schneider et al. 2012 eq. 6), k_hm = (2^{−1/γ} − 1)^{1/β}/α.
     """
     _convention("half_mode_k_murgia", convention)
     _check_murgia("half_mode_k_murgia", alpha, beta, gamma)
@@ -287,49 +304,67 @@ def _fit_one(k, T, T_min, rtol, atol, max_steps):
 
 
 # --- δA -------------------------------------------------------------------------------------------------
-def delta_A(k, T2, P_lcdm, k_min=0.5, k_max=20.0, n_nodes=64):
+def delta_A(k, T2, P_lcdm, k_min=0.5, k_max=20.0, n_nodes=64, tail=True):
     """δA = 1 − A/A_ΛCDM (dimensionless) of Murgia et al. 2017 (sec. 4.1; module docstring), k in h/Mpc.
 
-    k: (n,) strictly increasing grid reaching down to k_min and up to at least 5 k_max (the 1D
-    integrals ∫_k^∞ are cut at k[-1]); T2: (..., n) the ratio P/P_ΛCDM on the grid; P_lcdm: (n,)
-    linear ΛCDM power (any normalisation and redshift). P_1D by the trapezoid rule in ln k of
-    k'² P(k'); the ratio r(k) is interpolated linearly in ln k onto n_nodes Gauss–Legendre nodes of
-    [k_min, k_max] (the paper's range: 0.5-20 h/Mpc).
+    k: (n,) strictly increasing grid reaching down to k_min and up to at least 10 k_max; T2: (..., n)
+    the ratio P/P_ΛCDM on the grid; P_lcdm: (n,) linear ΛCDM power (any normalisation and redshift).
+    P_1D by the trapezoid rule in ln k of k'² P(k') on the grid plus, with ``tail=True``, the
+    integral beyond k[-1] of the power law k² P ∝ k^s through the last two nodes, k[-1]² P(k[-1])/|s|
+    (none where s ≥ 0 or the power there is 0); ``tail=False`` cuts ∫_k^∞ at k[-1], as a pipeline
+    that integrates only its tabulated P(k) would. The ratio r(k) is interpolated linearly in ln k
+    onto n_nodes Gauss–Legendre nodes of [k_min, k_max] (the paper's range: 0.5-20 h/Mpc).
+
+    Accuracy against ∫_k^∞ done by quadrature (BBKS ΛCDM shape, thermal relics 2-20 keV; test
+    ``test_delta_A_vs_quadrature``): with the tail, ≤ 1.3 % in δA for k[-1] = 10 k_max and ≤ 0.25 %
+    for k[-1] = 100 k_max; without it, −17 % (5.3 keV) and −22 % (6.5 keV) at k[-1] = 10 k_max.
     """
     if is_concrete(k, T2, P_lcdm):
         kn = np.asarray(k, dtype=float)
         if kn.ndim != 1 or np.any(np.diff(kn) <= 0) or kn[0] <= 0:
             raise ValueError("delta_A: k must be a positive, strictly increasing 1D grid (h/Mpc)")
-        if not (kn[0] <= k_min < k_max and kn[-1] >= 5.0 * k_max):
+        if not (kn[0] <= k_min < k_max and kn[-1] >= 10.0 * k_max):
             raise ValueError(
-                f"delta_A: the grid must cover [k_min, 5 k_max] = [{k_min}, {5.0 * k_max}] h/Mpc with 0 < k_min < k_max, "
+                f"delta_A: the grid must cover [k_min, 10 k_max] = [{k_min}, {10.0 * k_max}] h/Mpc with 0 < k_min < k_max, "
                 f"got k in [{kn[0]:.4g}, {kn[-1]:.4g}]"
             )
         if np.shape(P_lcdm) != kn.shape or np.shape(T2)[-1:] != kn.shape:
             raise ValueError(f"delta_A: P_lcdm must have shape {kn.shape} and T2 end in {kn.shape[0]}, got {np.shape(P_lcdm)}, {np.shape(T2)}")
         require("delta_A", "positive", "(any units)", P_lcdm=P_lcdm)
         require("delta_A", "nonnegative", "(P/P_LCDM)", T2=T2)
+        y_end = kn[-2:] ** 2 * np.asarray(P_lcdm, dtype=float)[-2:]
+        if tail and not y_end[1] < y_end[0]:
+            raise ValueError("delta_A: k^2 P_lcdm must fall at the end of the grid (the integral of P_1D beyond k[-1] diverges otherwise)")
     return _delta_A(jnp.asarray(k, dtype=float), jnp.asarray(T2, dtype=float), jnp.asarray(P_lcdm, dtype=float),
-                    float(k_min), float(k_max), int(n_nodes))
+                    float(k_min), float(k_max), int(n_nodes), bool(tail))
 
 
-def _p1d(lnk, y):
-    """∫_{k_i}^{k_end} y dln k (trapezoid), for every node i (last axis)."""
+def _p1d(lnk, y, tail):
+    """∫_{k_i}^∞ y dln k for every node i (last axis): trapezoid on the grid, plus (tail) the power law
+    y ∝ k^s through the last two nodes integrated from k[-1] to ∞, y[-1]/(−s) for s < 0."""
     seg = 0.5 * jnp.diff(lnk) * (y[..., 1:] + y[..., :-1])
-    tail = jnp.cumsum(seg[..., ::-1], axis=-1)[..., ::-1]
-    return jnp.concatenate([tail, jnp.zeros_like(seg[..., :1])], axis=-1)
+    cum = jnp.cumsum(seg[..., ::-1], axis=-1)[..., ::-1]
+    inner = jnp.concatenate([cum, jnp.zeros_like(seg[..., :1])], axis=-1)
+    if not tail:
+        return inner
+    y1, y2 = y[..., -2], y[..., -1]
+    ok = (y1 > 0.0) & (y2 > 0.0)
+    s = (jnp.log(jnp.where(ok, y2, 1.0)) - jnp.log(jnp.where(ok, y1, 1.0))) / (lnk[-1] - lnk[-2])
+    use = ok & (s < 0.0)
+    end = jnp.where(use, y2 / jnp.where(use, -s, 1.0), 0.0)
+    return inner + end[..., None]
 
 
-@functools.partial(jax.jit, static_argnames=("k_min", "k_max", "n_nodes"))
-def _delta_A(k, T2, P_lcdm, k_min, k_max, n_nodes):
+@functools.partial(jax.jit, static_argnames=("k_min", "k_max", "n_nodes", "tail"))
+def _delta_A(k, T2, P_lcdm, k_min, k_max, n_nodes, tail):
     lnk = jnp.log(k)
     y0 = k**2 * P_lcdm
-    p_cdm = _p1d(lnk, y0)
-    p_x = _p1d(lnk, T2 * y0)
+    p_cdm = _p1d(lnk, y0, tail)
+    p_x = _p1d(lnk, T2 * y0, tail)
     x, wts = np.polynomial.legendre.leggauss(n_nodes)
     kk = 0.5 * (k_max - k_min) * x + 0.5 * (k_max + k_min)
     ln_kk = jnp.log(jnp.asarray(kk))
-    ratio = p_x[..., :-1] / p_cdm[:-1]  # P_1D vanishes at the cut k[-1]
+    ratio = p_x[..., :-1] / p_cdm[:-1]  # the last node is not needed: k[-1] >= 10 k_max
     r = jnp.vectorize(lambda rr: jnp.interp(ln_kk, lnk[:-1], rr), signature="(n)->(m)")(ratio)
     A = 0.5 * (k_max - k_min) * jnp.sum(jnp.asarray(wts) * r, axis=-1)
     return 1.0 - A / (k_max - k_min)

@@ -1,5 +1,6 @@
 """Closed-form WDM transfer functions, half-mode scales, the Murgia fit and δA (jaxbsm.cosmology.wdm_fits),
-and the Lyman-α datasets built from them (issue 5, seed 003).
+and the thermal-WDM limit datasets built from them: Lyman-α (issue 5, seed 003) and Milky-Way
+satellites (issue 18).
 
 References: Viel et al. 2005 (arXiv:astro-ph/0501562) eq. 7 and eq. 2; Schneider et al. 2012
 (arXiv:1112.0330) eq. 6; Murgia et al. 2017 (arXiv:1704.07838) eq. 2.3 and sec. 4.1.
@@ -160,6 +161,42 @@ def test_delta_A_monotonic_in_mass(delta_a):
     np.testing.assert_allclose(dA_scaled, dA, rtol=1e-12, atol=1e-15)  # normalisation drops out
 
 
+def _delta_A_quadrature(m_keV, k_min=0.5, k_max=20.0, n_nodes=64):
+    """Independent δA of a Viel thermal relic: P_1D(k) ∝ ∫_k^∞ k' P(k') dk' by adaptive quadrature (in
+    ln k, to 1e9 h/Mpc: the rest is < 1e-5 of P_1D^ΛCDM(20 h/Mpc)) at the Gauss–Legendre nodes of
+    [k_min, k_max]; A by the Gauss–Legendre sum; δA = 1 − A/(k_max − k_min) (Murgia et al. 2017 sec. 4.1)."""
+    from scipy.integrate import quad
+
+    a = float(wf.viel_alpha(m_keV))
+
+    def p1d(k, warm):
+        def f(u):
+            q = math.exp(u)
+            t2 = (1.0 + (a * q) ** (2 * NU)) ** (-10.0 / NU) if warm else 1.0
+            return q * q * float(_p_lcdm(np.array(q))) * t2
+        return quad(f, math.log(k), math.log(1e9), limit=400, epsabs=0.0, epsrel=1e-11)[0]
+
+    x, w = np.polynomial.legendre.leggauss(n_nodes)
+    kk = 0.5 * (k_max - k_min) * x + 0.5 * (k_max + k_min)
+    r = np.array([p1d(q, True) / p1d(q, False) for q in kk])
+    return 1.0 - 0.5 * np.sum(w * r)
+
+
+@pytest.mark.parametrize("m_keV", [2.0, 6.5])
+def test_delta_A_vs_quadrature(m_keV):
+    """delta_A on a grid against ∫_k^∞ by quadrature: the power-law tail beyond the grid keeps it within
+    1.3 % at k[-1] = 10 k_max and 0.25 % at 100 k_max; cutting the integrals at k[-1] (tail=False)
+    misses 3 % (2 keV) and 22 % (6.5 keV) of δA at 10 k_max (measured, issue 18)."""
+    ref = _delta_A_quadrature(m_keV)
+    for k_end, n, tol in ((200.0, 600, 0.013), (2000.0, 1200, 0.0025)):
+        K = np.geomspace(0.05, k_end, n)
+        T2 = np.asarray(wf.transfer2_viel(K, m_keV))
+        assert float(wf.delta_A(K, T2, _p_lcdm(K))) == pytest.approx(ref, rel=tol)
+    K = np.geomspace(0.05, 200.0, 600)
+    cut = float(wf.delta_A(K, np.asarray(wf.transfer2_viel(K, m_keV)), _p_lcdm(K), tail=False))
+    assert cut / ref - 1.0 == pytest.approx({2.0: -0.033, 6.5: -0.22}[m_keV], abs=0.01)
+
+
 # --- bad inputs -------------------------------------------------------------------------------------------
 @pytest.mark.parametrize(
     "call,message",
@@ -175,7 +212,8 @@ def test_delta_A_monotonic_in_mass(delta_a):
         (lambda: wf.transfer_viel(-1.0, 1.0), r"transfer_viel: k must be > 0"),
         (lambda: wf.fit_murgia(K_FIT, np.full(K_FIT.size, 0.9)), r"fall through 1/2"),
         (lambda: wf.fit_murgia(K_FIT[::-1], np.linspace(0.0, 1.0, K_FIT.size)), r"strictly increasing"),
-        (lambda: wf.delta_A(np.geomspace(0.05, 50.0, 100), np.ones(100), np.ones(100)), r"must cover \[k_min, 5 k_max\]"),
+        (lambda: wf.delta_A(np.geomspace(0.05, 100.0, 100), np.ones(100), np.ones(100)), r"must cover \[k_min, 10 k_max\]"),
+        (lambda: wf.delta_A(np.geomspace(0.05, 200.0, 100), np.ones(100), np.ones(100)), r"k\^2 P_lcdm must fall at the end"),
         (lambda: wf.lambda_hm_from_k(-3.0), r"k_hm must be > 0"),
     ],
 )
@@ -184,16 +222,18 @@ def test_bad_inputs(call, message):
         call()
 
 
-# --- the Lyman-alpha datasets: their limits recomputed from wdm_fits ------------------------------------
+# --- the thermal-WDM limit datasets (Lyman-alpha, Milky-Way satellites): limits recomputed from wdm_fits
 DATASETS = {
+    # name: (thermal-relic mass bound in keV, CL, arXiv) — the papers' headline numbers (SOURCES.md)
     "lyman-alpha": (5.3, 0.95, "1702.01764"),
     "lyman-alpha-villasenor2023": (3.1, 0.95, "2209.14220"),
     "lyman-alpha-irsic2024": (5.7, 0.95, "2309.04533"),
+    "milky-way-satellites-nadler2021": (6.5, 0.95, "2008.00022"),  # Nadler et al. 2021, PRL 126, 091101
 }
 
 
 @pytest.mark.parametrize("name", sorted(DATASETS))
-def test_lyman_alpha_limits_recomputed(name):
+def test_wdm_limits_recomputed(name):
     """lambda_hm = 2 pi / k_hm (T^2 = 1/2, Viel fit, Planck 2018) at the thermal-WDM mass bound."""
     m, cl, arxiv = DATASETS[name]
     raw = yaml.safe_load((DATA_DIR / f"{name}.yaml").read_text())
@@ -204,14 +244,30 @@ def test_lyman_alpha_limits_recomputed(name):
     lam = float(wf.lambda_hm_from_k(k_hm))
     assert rec["limit"]["upper"] == float(f"{lam:.4g}")
     assert f"{k_hm:.4g}" in rec["note"] and f"{lam:.4g}" in rec["note"]
+    assert f"{float(wf.viel_alpha(m)):.4g}" in rec["note"]
+    assert f"{float(wf.half_mode_k_viel(m, convention='T')):.4g}" in rec["note"]
     assert float(wf.wdm_mass_from_half_mode(2 * math.pi / rec["limit"]["upper"])) == pytest.approx(m, rel=1e-3)
 
 
+def test_milky_way_satellites_nadler2021_numbers():
+    """m_WDM > 6.5 keV at 95% (Nadler et al. 2021, arXiv:2008.00022 abstract) -> lambda_hm < 0.1138 Mpc/h."""
+    from jaxbsm.likelihoods.records import load_dataset
+
+    (m,) = load_dataset("milky-way-satellites-nadler2021").measurements
+    assert m.is_limit and m.limit == 0.1138 and m.cl == 0.95
+    assert m.journal == "Phys. Rev. Lett. 126 (2021) 091101" and m.year == 2021
+    assert float(wf.wdm_mass_from_half_mode(2 * math.pi / 0.1138)) == pytest.approx(6.5, abs=0.005)
+    # the strongest of the shipped thermal-WDM limits
+    assert m.limit < min(yaml.safe_load((DATA_DIR / f"{n}.yaml").read_text())["measurements"][0]["limit"]["upper"]
+                         for n in DATASETS if n.startswith("lyman-alpha"))
+
+
 @pytest.mark.parametrize("name", sorted(DATASETS))
-def test_lyman_alpha_datasets_load(name):
+def test_wdm_limit_datasets_load(name):
     from jaxbsm.likelihoods.records import load_dataset
     from jaxbsm.registry import get_model
 
     model = get_model("scalar-decay")
     ds = load_dataset(name, [o.name for o in model.observables + model.bound_observables], model.name)
     assert ds.measurements[0].is_limit and ds.measurements[0].cl == DATASETS[name][1]
+    assert ds.measurements[0].observable == "lambda_hm"

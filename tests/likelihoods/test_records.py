@@ -7,7 +7,7 @@ import pytest
 
 from jaxbsm.likelihoods.records import DataError, list_datasets, load_dataset
 
-SHIPPED = ["bs-mixing-2017", "cbar-ll-2017", "flavour-2017", "flavour-current"]
+SHIPPED = ["bs-mixing-2017", "cbar-ll-2017", "flavour-2017", "flavour-current", "milky-way-satellites-nadler2021"]
 
 
 def test_shipped_datasets_load():
