@@ -30,7 +30,7 @@ from jaxbsm.cosmology import models
 
 OMEGA_NOTE = "ln Omega_N h^2 and ln <q> of the scalar-decay model on (ln lam, ln y) grids (jaxbsm.cosmology.models)"
 LAMBDA_HM_NOTE = "ln lambda_hm [Mpc/h] of the scalar-decay model on (ln lam, ln y) grids (jaxbsm.cosmology.models)"
-LAMBDA_HM_SETTINGS = "freeze_in.DEFAULT_SETTINGS, transfer.DEFAULT_SETTINGS, ncdm 24 nodes (momentum_range), Planck 2018"
+LAMBDA_HM_SETTINGS = "freeze_in.DEFAULT_SETTINGS, transfer.DEFAULT_SETTINGS, ncdm 32 nodes (momentum_range), Planck 2018"
 
 
 def git_revision(where: Path) -> str:

@@ -13,7 +13,7 @@ import pytest
 
 ROOT = Path(__file__).resolve().parents[1]
 INSTALLED_AS = {"jaxbsm": "jaxbsm", "likelihoods": "jaxbsm/likelihoods", "inference": "jaxbsm/inference"}
-DATA = ("*.py", "*.json", "*.yaml", "*.dat")
+DATA = ("*.py", "*.json", "*.yaml", "*.dat", "*.npz")
 
 
 @pytest.fixture(scope="module")

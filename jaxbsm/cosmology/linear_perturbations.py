@@ -18,27 +18,48 @@ non-cold species with kτ → qkτ/ε, eq. 58). Polarisation is not evolved (it 
 quadrupole damping only; its effect on the matter power is below 1e-3).
 
 Approximations, each switched per k at times found on the Lambda-CDM background (so that the switch
-times do not depend on the dark-matter parameters and gradients are smooth):
+times do not depend on the dark-matter parameters; ``transfer.switch_times``, interpolated between
+the nodes of a ln a table so that they are continuous in k):
 - tight coupling (MB95 sec. 5): θ_γ = θ_b and F_l = 0 while κ'^{-1} k < eps_tca_k and
   κ'^{-1} H < eps_tca_h (CLASS's defaults 0.01, 0.015), with the first-order Silk damping of the
   acoustic oscillation as a friction 2Γ(θ + h'/2 + 3η') on the gauge-invariant velocity,
   Γ = k² (r²/(1+r) + 4/5)/(6(1+r)κ'), r = 3ρ_b/4ρ_γ (Kaiser 1983; Hu & Sugiyama 1996), so that the
   oscillation has decayed as exp(−k²D) when the photons are dropped (without it P_ΛCDM at
   k > 30 h/Mpc scatters by ±10% with the switch time);
-- radiation streaming (Blas, Lesgourgues & Tram 2011, arXiv:1104.2933, synchronous gauge):
-  δ_γ = δ_ur = (4/k²)(H h' − k²η), θ_γ = θ_ur = −h'/2, F_l = 0, once kτ > x_rsa and the photons are
-  either decoupled (κ'τ < 0.2) or Silk-damped (k² D(τ) > n_damp², D = ∫ dτ (R²/(1+R) + 4/5) /
-  (6(1+R)κ'), R here 3ρ_b/4ρ_γ, the unpolarised diffusion integral). Damped photons carry no
-  oscillation; the drop of the free-streaming neutrinos' oscillation is the CLASS approximation
-  applied earlier. While the photons are damped and still tightly coupled, the baryons move with
-  them (θ_b = θ_γ), released when H/(Rκ') > eps_tca_h.
+- radiation streaming (Blas, Lesgourgues & Tram 2011, arXiv:1104.2933, "BLT11", sec. 4.2,
+  synchronous gauge): δ_γ = δ_ur = (4/k²)(H h' − k²η), θ_γ = θ_ur = −h'/2, F_l = 0, once
+  kτ > x_rsa and the photons are either decoupled (κ'τ < 0.2) or damped (below); while the photons
+  are damped and still tightly coupled ("tied" modes: k² D > n_damp² before the baryons are
+  released), the baryons move with them (θ_b = θ_γ = −h'/2), released when H/(Rκ') > eps_tca_h;
+- adiabatic relaxation of the oscillations before the tied phase (tied modes only; this module):
+  inside the horizon the photon–baryon acoustic oscillation (frequency k/√(3(1+r))) and the
+  free-streaming oscillation of the massless neutrinos are solutions of the homogeneous equations
+  riding on the slowly varying (streaming) solution, and feed the matter only through the metric,
+  as a force that averages out. Physically they die by Silk damping (photons, exp(−k²D), reached
+  e^{−36} only at kτ ≈ 700–1900 for k = 8–130 h/Mpc) and by phase mixing (neutrinos, ∝ 1/(kτ)).
+  Integrating them explicitly was 95–97% of the steps. Here both are damped faster, smoothly:
+  from kτ = x_relax, a rate γ = rate_relax · k · s((kτ − x_relax)/dx_relax) (s a C² smoothstep
+  from 0 to 1) is added to the Silk friction of the tight-coupling velocity, and the neutrino
+  variables relax at the same rate towards their streaming values, δ_ur' −= γ(δ_ur − δ_ur^RSA),
+  θ_ur' −= γ(θ_ur + h'/2), F_l' −= γF_l. The tied phase starts when the total damping exponent
+  k²D + ∫γ dτ exceeds n_relax² (and kτ > x_rsa). Because the damping is switched on slowly
+  compared with the oscillation (γ/ω ≤ 0.17), the oscillation-induced parts of δ_c, δ_ncdm and η
+  decay with it instead of being frozen at a random phase, as an abrupt drop would do (an abrupt
+  switch at kτ = 45, 100 or 200 moves k_hm by −3.4%, −0.4%, +3.5%). The neutrino hierarchy is
+  then only needed to kτ ≈ 60–100 (l_max_ur = 60 suffices; l_max_ur = 30 at kτ ~ 1000, as the
+  hierarchy was used before, misplaced k_hm by up to +7e-4 through reflections at the cut).
+  Measured (tests/cosmology/test_transfer.py): k_hm of the five reference models moves by ≤ 3e-5
+  between (rate 0.1, x 30, dx 30, n 3, l_max_ur 60) and (rate 0.05, x 60 or 150, dx 40, n 3,
+  l_max_ur 150–250), and matches converged CLASS 3.4.1 to ≤ 8e-4 (n_q = 32 nodes); ≈ 330 steps
+  per k (k = 8–130 h/Mpc: 260 in tight coupling) against 1300–3400.
 
 Initial conditions: the adiabatic growing mode at kτ ≪ 1 (MB95 eq. 96) normalised to comoving
 curvature R = 1 (η → 1), the non-cold species as a relativistic one (eq. 97 with f's own
 d ln f/d ln q; for a species already non-relativistic it is the same adiabatic temperature shift).
 
-``solve_mode`` evolves one k through the three phases (Tsit5, PID control); a failed phase is
-flagged by its ``status`` (``jaxbsm.status``), never thrown.
+``solve_mode`` evolves one k through the three phases (Tsit5, PID control; reverse-mode gradients
+through diffrax's RecursiveCheckpointAdjoint with ``checkpoints`` checkpoints per phase); a failed
+phase is flagged by its ``status`` (``jaxbsm.status``), never thrown.
 """
 
 from __future__ import annotations
@@ -51,13 +72,15 @@ import jax.numpy as jnp
 
 from jaxbsm.cosmology import ncdm, recombination
 from jaxbsm.cosmology.background import H100_PER_MPC
-from jaxbsm.status import Status, first_failure, from_diffrax, where_failed
+from jaxbsm.status import Status, from_diffrax, where_failed
 
 __all__ = [
     "Background",
     "ModeSolution",
     "PerturbationSettings",
     "StateLayout",
+    "relaxation_ramp",
+    "relaxation_exponent",
     "conformal_hubble",
     "delta_matter",
     "initial_state",
@@ -66,20 +89,35 @@ __all__ = [
 
 
 class PerturbationSettings(NamedTuple):
-    """Static solver settings (hashable)."""
+    """Static solver settings (hashable). Multipole cuts l_max_*; rtol/atol of the Tsit5 steps;
+    tight-coupling triggers eps_tca_k, eps_tca_h; radiation streaming from kτ > x_rsa; tied modes are
+    those with k²D > n_damp² before the baryons' release; the oscillation relaxation (module
+    docstring) starts at kτ = x_relax, ramps in over dx_relax in kτ to the rate rate_relax · k, and
+    the tied phase starts at a total damping exponent n_relax² (rate_relax = 0: no relaxation, the
+    tied phase starts at n_relax² of Silk damping alone); k_tau_ini, a_ini_max: the start;
+    max_steps per phase; checkpoints: reverse-mode checkpoints per phase.
+
+    Defaults validated on the five reference models (k_hm, tests/cosmology/test_transfer.py): l_max_ncdm
+    = 8 against 24, l_max_g = 16 against 10, rtol 1e-6 against 1e-5: each ≤ 1e-5; l_max_ur = 40
+    against 60: ≤ 3e-5 (30: up to 7e-4, too few)."""
 
     l_max_g: int = 10
-    l_max_ur: int = 30
-    l_max_ncdm: int = 24
+    l_max_ur: int = 60
+    l_max_ncdm: int = 8
     rtol: float = 1e-5
     atol: float = 1e-9
     eps_tca_k: float = 0.01
     eps_tca_h: float = 0.015
     x_rsa: float = 45.0
     n_damp: float = 6.0
+    x_relax: float = 30.0
+    dx_relax: float = 30.0
+    rate_relax: float = 0.1
+    n_relax: float = 3.0
     k_tau_ini: float = 0.01
     a_ini_max: float = 1e-6
     max_steps: int = 200_000
+    checkpoints: int = 1024
 
 
 class StateLayout(NamedTuple):
@@ -151,8 +189,21 @@ def _hierarchy(F, k, tau, lmax, damping):
     return k / (2 * ls + 1) * (ls * lower - (ls + 1) * upper) - damping * F
 
 
+def relaxation_ramp(x, x0, dx):
+    """C² smoothstep in x = kτ: 0 for x ≤ x0, 1 for x ≥ x0 + dx (dimensionless)."""
+    t = jnp.clip((x - x0) / dx, 0.0, 1.0)
+    return t * t * t * (10.0 - 15.0 * t + 6.0 * t * t)
+
+
+def relaxation_exponent(x, s: PerturbationSettings):
+    """∫ γ dτ = rate_relax ∫_0^x ramp dx' at x = kτ (dimensionless; the ramp's integral in closed form)."""
+    t = jnp.clip((x - s.x_relax) / s.dx_relax, 0.0, 1.0)
+    inner = s.dx_relax * t**4 * (2.5 - 3.0 * t + t * t)
+    return s.rate_relax * (inner + jnp.maximum(x - s.x_relax - s.dx_relax, 0.0))
+
+
 def _rhs(u, y, args):
-    k, tca, rsa, bg, sp, th, L = args
+    k, tca, rsa, rate, bg, sp, th, L, relax = args
     a = jnp.exp(u)
     tau, eta, dc, db, tb, dg, tg = (y[i] for i in range(7))
     Fg, dur, tur, Fu, Psi = _split(y, L)
@@ -181,13 +232,16 @@ def _rhs(u, y, args):
     tb_e = jnp.where(tca & rsa, -0.5 * hp, tb)
     etap = 1.5 / k2 * (rb * tb_e + 4.0 / 3.0 * (rg * tg_e + rur * tur_e) + theta_rho_n)
 
+    # relaxation of the oscillations (module docstring): rate γ [1/Mpc], 0 outside tied modes
+    gamma = rate * k * relaxation_ramp(k * tau, relax[0], relax[1])
+
     ddc = -0.5 * hp
     ddb = -tb_e - 0.5 * hp
     # Silk damping of the tightly coupled oscillation at first order in 1/κ' (shear + heat conduction):
     # amplitude ∝ exp(−k² D), dD/dτ = (r²/(1+r) + 4/5)/(6(1+r)κ'), r = 1/R; acts on θ + h'/2 + 3η', the
-    # gauge-invariant velocity whose non-oscillating (driven) part vanishes.
+    # gauge-invariant velocity whose non-oscillating (driven) part vanishes; plus the relaxation γ.
     r_hs = 1.0 / R
-    gamma_silk = k2 * (r_hs**2 / (1 + r_hs) + 0.8) / (6 * (1 + r_hs) * kappa)
+    gamma_silk = k2 * (r_hs**2 / (1 + r_hs) + 0.8) / (6 * (1 + r_hs) * kappa) + gamma
     dtb_tca = (-Hc * tb + cs2 * k2 * db + R * k2 * dg / 4.0) / (1 + R) - 2 * gamma_silk * (tb + 0.5 * hp + 3 * etap)
     dtb_full = -Hc * tb + cs2 * k2 * db + R * kappa * (tg_e - tb)
     dtb = jnp.where(tca, jnp.where(rsa, 0.0, dtb_tca), dtb_full)
@@ -199,10 +253,11 @@ def _rhs(u, y, args):
     dFg = _hierarchy(Fg, k, tau, L.lg, kappa)
     dFg = dFg.at[0].add(8.0 / 15.0 * tg + 4.0 / 15.0 * hp + 8.0 / 5.0 * etap + kappa / 10.0 * Fg[0])
     dFg = jnp.where(full_g, dFg, 0.0)
-    # massless neutrinos
-    ddur = jnp.where(rsa, 0.0, -4.0 / 3.0 * tur - 2.0 / 3.0 * hp)
-    dtur = jnp.where(rsa, 0.0, k2 * (dur / 4.0 - Fu[0] / 2.0))
-    dFu = _hierarchy(Fu, k, tau, L.lu, 0.0)
+    # massless neutrinos, relaxing at rate γ towards their streaming values
+    dur_rsa = 4.0 / k2 * (Hc * hp - k2 * eta)
+    ddur = jnp.where(rsa, 0.0, -4.0 / 3.0 * tur - 2.0 / 3.0 * hp - gamma * (dur - dur_rsa))
+    dtur = jnp.where(rsa, 0.0, k2 * (dur / 4.0 - Fu[0] / 2.0) - gamma * (tur + 0.5 * hp))
+    dFu = _hierarchy(Fu, k, tau, L.lu, gamma)
     dFu = dFu.at[0].add(8.0 / 15.0 * tur + 4.0 / 15.0 * hp + 8.0 / 5.0 * etap)
     dFu = jnp.where(rsa, 0.0, dFu)
 
@@ -267,44 +322,54 @@ class ModeSolution(NamedTuple):
 
 def solve_mode(k, u_ini, tau_ini, u1, u2, tied, u_out, bg: Background, sp, th, L: StateLayout, s: PerturbationSettings):
     """Evolve one wavenumber k [1/Mpc] from u_ini = ln a_ini (conformal time tau_ini [Mpc]) to a = 1
-    in the three phases of the module docstring, tight coupling until u1, then the full photon
-    hierarchy (or, if ``tied``, damped photons with tied baryons) until u2, then radiation
-    streaming; returns the ModeSolution at u_out = ln a (increasing). sp: the non-cold species
-    (``ncdm.NCDMSpecies``), th: ``recombination.ThermalHistory``. A failed phase is flagged, and the
-    next phase starts from the last finite state (finite values and gradients)."""
+    in the three phases of the module docstring: tight coupling until u1 (for ``tied`` modes with
+    the oscillations relaxing from kτ = x_relax), then the full photon hierarchy (or, if ``tied``,
+    damped photons with tied baryons) until u2, then radiation streaming; returns the ModeSolution
+    at u_out = ln a (increasing). sp: the non-cold species (``ncdm.NCDMSpecies``), th:
+    ``recombination.ThermalHistory``. A failed phase is flagged, and the next phase starts from the
+    last finite state (finite values and gradients). Differentiable in k, the switch times, bg, sp
+    and th (reverse mode)."""
     solver = diffrax.Tsit5()
     ctrl = diffrax.PIDController(rtol=s.rtol, atol=s.atol)
+    adjoint = diffrax.RecursiveCheckpointAdjoint(checkpoints=s.checkpoints)
     term = diffrax.ODETerm(_rhs)
+    relax = (s.x_relax, s.dx_relax)
+    rate = jnp.where(tied, s.rate_relax, 0.0)
     t, f = jnp.asarray(True), jnp.asarray(False)
 
     def run(y0, t0, t1, tca, rsa, saveat):
         return diffrax.diffeqsolve(
-            term, solver, t0, t1, None, y0, args=(k, tca, rsa, bg, sp, th, L),
-            stepsize_controller=ctrl, saveat=saveat, max_steps=s.max_steps, throw=False,
+            term, solver, t0, t1, None, y0, args=(k, tca, rsa, rate, bg, sp, th, L, relax),
+            stepsize_controller=ctrl, saveat=saveat, max_steps=s.max_steps, throw=False, adjoint=adjoint,
         )
 
-    def checked(sol, state, fallback):
-        """Status of a phase and its end state, ``fallback`` where it failed."""
-        st = where_failed(~jnp.all(jnp.isfinite(state)), Status.NONFINITE, from_diffrax(sol.result))
-        return st, jnp.where(st == Status.OK, state, fallback)
+    n_out = u_out.shape[0]
+    t0s, t1s = jnp.stack([u_ini, u1, u2]), jnp.stack([u1, u2, jnp.zeros_like(u2)])
+    tcas, rsas = jnp.stack([t, tied, f]), jnp.stack([f, tied, t])
+
+    def phase(carry, p):
+        """Phase p (0: tight coupling, 1: tied or full photons, 2: streaming): one compiled solve
+        serves all three (lax.scan), the state is carried over with the phase's closing changes."""
+        y, status = carry
+        t1 = t1s[p]
+        sol = run(y, t0s[p], t1, tcas[p], rsas[p], diffrax.SaveAt(ts=jnp.where(p == 2, u_out, jnp.full(n_out, t1))))
+        st = where_failed(~jnp.all(jnp.isfinite(sol.ys)), Status.NONFINITE, from_diffrax(sol.result))
+        y_end = jnp.where(st == Status.OK, sol.ys[-1], y)
+        H = conformal_hubble(jnp.exp(t1), bg, sp)
+        # after phase 0: θ_γ = θ_b; entering the tied phase the (damped) acoustic oscillation is dropped,
+        # δ_b = (3/4) δ_γ^RSA
+        y_a = y_end.at[_TG].set(y_end[_TB])
+        hp = -2.0 * _rhs(t1, y_a.at[_DB].set(0.0), (k, t, t, rate, bg, sp, th, L, relax))[_DC] * H
+        y_a = jnp.where(tied, y_a.at[_DB].set(3.0 / k**2 * (H * hp - k**2 * y_a[_ETA])), y_a)
+        # after phase 1: leaving the tied phase, θ_b = θ_γ = −h'/2 = δ_c'
+        dc_prime = _rhs(t1, y_end, (k, tied, tied, rate, bg, sp, th, L, relax))[_DC] * H
+        y_b = jnp.where(tied, y_end.at[_TB].set(dc_prime), y_end)
+        y_next = jnp.where(p == 0, y_a, jnp.where(p == 1, y_b, y_end))
+        status = jnp.where(status == Status.OK, st, status)
+        return (y_next, status), jnp.where(st == Status.OK, sol.ys, 0.0)
 
     y0 = initial_state(k, u_ini, tau_ini, bg, sp, L)
-    s1 = run(y0, u_ini, u1, t, f, diffrax.SaveAt(t1=True))
-    st1, y1 = checked(s1, s1.ys[-1], y0)
-    y1 = y1.at[_TG].set(y1[_TB])
-    # entering the tied phase: the (damped) acoustic oscillation is dropped, δ_b = (3/4) δ_γ^RSA
-    y1_nob = y1.at[_DB].set(0.0)
-    hp = -2.0 * _rhs(u1, y1_nob, (k, t, t, bg, sp, th, L))[_DC] * conformal_hubble(jnp.exp(u1), bg, sp)
-    db_rsa = 3.0 / k**2 * (conformal_hubble(jnp.exp(u1), bg, sp) * hp - k**2 * y1[_ETA])
-    y1 = jnp.where(tied, y1.at[_DB].set(db_rsa), y1)
-    s2 = run(y1, u1, u2, tied, tied, diffrax.SaveAt(t1=True))
-    st2, y2 = checked(s2, s2.ys[-1], y1)
-    # leaving the tied phase: θ_b = θ_γ = −h'/2 = δ_c'
-    dc_prime = _rhs(u2, y2, (k, tied, tied, bg, sp, th, L))[_DC] * conformal_hubble(jnp.exp(u2), bg, sp)
-    y2 = jnp.where(tied, y2.at[_TB].set(dc_prime), y2)
-    s3 = run(y2, u2, 0.0, f, t, diffrax.SaveAt(ts=u_out))
-    st3 = where_failed(~jnp.all(jnp.isfinite(s3.ys)), Status.NONFINITE, from_diffrax(s3.result))
-    status = first_failure(st1, st2, st3)
-    ys = jnp.where(status == Status.OK, s3.ys, 0.0)
+    (_, status), ys = jax.lax.scan(phase, (y0, jnp.asarray(Status.OK, jnp.int32)), jnp.arange(3))
+    ys = jnp.where(status == Status.OK, ys[2], 0.0)
     deltas = jax.vmap(lambda u, y: delta_matter(jnp.exp(u), y, bg, sp, L))(u_out, ys)
     return ModeSolution(jnp.where(status == Status.OK, deltas, 0.0), status)

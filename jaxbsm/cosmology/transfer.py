@@ -6,10 +6,16 @@ convention="T2")`` is the seed's T²(k_hm) = 1/2 (König, Merle & Totzauer, arXi
 ``convention="T"`` is T(k_hm) = 1/2 (Schneider et al. 2012, Murgia et al. 2017), at a larger k.
 
 Each k is solved in three phases whose boundaries are fixed per k on the Λ-CDM background
-(``switch_times``): tight coupling → full photon hierarchy → radiation streaming for modes the
-photons still see undamped at decoupling, tight coupling → damped photons with tied baryons →
-radiation streaming for modes that are Silk-damped first. The matter contrast is
-δ_m = (ρ_b δ_b + ρ_c δ_c + δρ_ncdm)/(ρ_b + ρ_c + ρ_ncdm) in synchronous gauge (CLASS's P_m).
+(``switch_times``, continuous in k): tight coupling → full photon hierarchy → radiation streaming
+for modes the photons still see undamped at decoupling, tight coupling (with the adiabatic
+relaxation of the acoustic and neutrino oscillations of ``linear_perturbations``) → damped photons
+with tied baryons → radiation streaming for modes that are Silk-damped first (k ≳ 2–3 h/Mpc, every
+half mode of interest). The matter contrast is δ_m = (ρ_b δ_b + ρ_c δ_c + δρ_ncdm)/(ρ_b + ρ_c +
+ρ_ncdm) in synchronous gauge (CLASS's P_m). Several k are solved one after the other (lax.map: each
+k takes its own steps; a vmap ran every k in lockstep with the slowest, 2× slower on a CPU).
+``transfer_squared_at`` solves one traced k (species and Λ-CDM), the building block of the
+half-mode root find (jaxbsm.cosmology.half_mode). Cost on a 2-core CPU: ≈ 10–17 ms per k for a
+32-node species, ≈ 5 ms for Λ-CDM, at k = 8–60 h/Mpc.
 
 Failures: every result carries a per-k int32 ``status`` (``jaxbsm.status``): the first failure of
 the thermal history, the Λ-CDM reference and the mode's own solve (MAX_STEPS, NONFINITE), with
@@ -18,6 +24,7 @@ finite placeholder values (δ_m = 0, T² = 0) where it is not OK.
 
 from __future__ import annotations
 
+import concurrent.futures
 import functools
 from typing import NamedTuple
 
@@ -27,21 +34,25 @@ import numpy as np
 
 from jaxbsm.cosmology import ncdm, recombination
 from jaxbsm.cosmology.background import PLANCK18, Cosmology, conformal_hubble_lcdm, conformal_time_lcdm
-from jaxbsm.cosmology.linear_perturbations import Background, PerturbationSettings, StateLayout, solve_mode
+from jaxbsm.cosmology.linear_perturbations import Background, PerturbationSettings, StateLayout, relaxation_exponent, solve_mode
 from jaxbsm.status import Status, first_failure, raise_if_failed
 
 __all__ = [
     "DEFAULT_SETTINGS",
     "K_RANGE_H",
     "MatterContrast",
+    "SwitchTables",
     "TransferSquared",
     "cold_species",
     "half_mode_k_from_table",
     "lcdm_reference",
     "matter_contrast",
     "power_spectrum_lcdm",
+    "lcdm_settings",
     "switch_times",
+    "switch_times_from_tables",
     "transfer_squared",
+    "transfer_squared_at",
 ]
 
 DEFAULT_SETTINGS = PerturbationSettings()
@@ -49,46 +60,94 @@ DEFAULT_SETTINGS = PerturbationSettings()
 
 @functools.lru_cache(maxsize=8)
 def _thermal(cosmo: Cosmology):
-    th = jax.jit(recombination.thermal_history)(cosmo)
-    return jax.tree.map(np.asarray, th)
+    """The thermal history of ``cosmo`` as numpy arrays (cached; concrete even when first asked for
+    inside a trace, see ``_outside_traces``)."""
+    return _outside_traces(lambda: jax.tree.map(np.asarray, jax.jit(recombination.thermal_history)(cosmo)))
+
+
+def _outside_traces(fn):
+    """fn() evaluated where no JAX trace is active: JAX's trace state is per thread, so a worker thread
+    computes concrete arrays even when the caller is being traced (jit of a function whose first call
+    builds these cached tables); ``jax.ensure_compile_time_eval`` does not cover diffrax's checks."""
+    with concurrent.futures.ThreadPoolExecutor(max_workers=1) as pool:
+        return pool.submit(fn).result()
+
+
+class SwitchTables(NamedTuple):
+    """Λ-CDM background on a u = ln a grid (numpy or jax arrays): τ [Mpc], H = a'/a [1/Mpc], κ'
+    [1/Mpc], R_MB = 4ρ_γ/3ρ_b and the Silk diffusion integral D [Mpc²]."""
+
+    u: np.ndarray
+    tau: np.ndarray
+    Hc: np.ndarray
+    kappa: np.ndarray
+    r_mb: np.ndarray
+    D: np.ndarray
 
 
 @functools.lru_cache(maxsize=8)
-def _trigger_tables(cosmo: Cosmology):
-    """u = ln a grid with τ, H, κ', R_MB = 4ρ_γ/3ρ_b and the Silk diffusion integral D (Λ-CDM)."""
+def _trigger_tables(cosmo: Cosmology) -> SwitchTables:
+    """The SwitchTables of ``cosmo`` on 6000 nodes from a = 1e-12 to 1 (numpy, cached)."""
     u = np.linspace(np.log(1e-12), 0.0, 6000)
     th = _thermal(cosmo)
-    kappa = np.asarray(jax.vmap(lambda x: recombination.interpolate(th, x)[0])(jnp.asarray(u)))
     a = np.exp(u)
+    kappa, Hc = _outside_traces(
+        lambda: (np.asarray(jax.vmap(lambda x: recombination.interpolate(th, x)[0])(jnp.asarray(u))),
+                 np.asarray(conformal_hubble_lcdm(a, cosmo)))
+    )
     tau = conformal_time_lcdm(a, cosmo)
-    Hc = np.asarray(conformal_hubble_lcdm(a, cosmo))
     r_mb = 4.0 * cosmo.omega_gamma / (3.0 * cosmo.omega_b * a)
     r_hs = 1.0 / r_mb
     dD_du = (r_hs**2 / (1 + r_hs) + 0.8) / (6 * (1 + r_hs) * kappa) / Hc
     D = np.concatenate([[0.0], np.cumsum(0.5 * np.diff(u) * (dD_du[1:] + dD_du[:-1]))])
-    return u, tau, Hc, kappa, r_mb, D
+    return SwitchTables(u, tau, Hc, kappa, r_mb, D)
 
 
-def _first(cond, u):
-    idx = np.where(cond.any(axis=-1), cond.argmax(axis=-1), len(u) - 1)
-    return u[idx]
+def _crossing(F, u):
+    """First u where F(u) > 0, linear in u between the two nodes around it (continuous in the
+    parameters of F); u[0] if F > 0 there, u[-1] if never."""
+    pos = F > 0
+    i = jnp.maximum(jnp.argmax(pos), 1)
+    f0, f1 = F[i - 1], F[i]
+    t = jnp.clip(-f0 / jnp.where(f1 > f0, f1 - f0, 1.0), 0.0, 1.0)
+    uc = u[i - 1] + t * (u[i] - u[i - 1])
+    return jnp.where(pos[0], u[0], jnp.where(jnp.any(pos), uc, u[-1]))
+
+
+def switch_times_from_tables(k, tab: SwitchTables, s: PerturbationSettings):
+    """Phase boundaries of one k [1/Mpc] (traced; jit/grad-safe): u_ini, τ_ini [Mpc], u1, u2
+    (u = ln a) and ``tied`` (bool), from the Λ-CDM background ``tab``.
+
+    u_ini: kτ = k_tau_ini (at most ln a_ini_max). Tied modes (Silk-damped to k²D > n_damp² while the
+    photons still carry the baryons, H/(R_MB κ') < eps_tca_h): u1 where kτ > x_rsa and the total
+    damping exponent k²D + ∫γ dτ (``linear_perturbations.relaxation_exponent``) exceeds n_relax²,
+    u2 at the baryons' release. Other modes: u1 at the end of tight coupling (κ'^{-1}k > eps_tca_k
+    or κ'^{-1}H > eps_tca_h), u2 at radiation streaming (kτ > x_rsa and κ'τ < 0.2 or k²D > n_damp²).
+    """
+    x = k * tab.tau
+    u = tab.u
+    u_ini = jnp.minimum(_crossing(x - s.k_tau_ini, u), np.log(s.a_ini_max))
+    tau_ini = jnp.interp(u_ini, u, tab.tau)
+    u_a = _crossing(jnp.maximum(k / tab.kappa - s.eps_tca_k, tab.Hc / tab.kappa - s.eps_tca_h), u)
+    u_b = _crossing(tab.Hc / (tab.r_mb * tab.kappa) - s.eps_tca_h, u)
+    k2D = k * k * tab.D
+    u_d = _crossing(jnp.minimum(x - s.x_rsa, jnp.maximum(k2D - s.n_damp**2, 0.2 - tab.kappa * tab.tau)), u)
+    u_r = _crossing(jnp.minimum(x - s.x_rsa, k2D + relaxation_exponent(x, s) - s.n_relax**2), u)
+    tied = u_d < u_b
+    u1 = jnp.where(tied, jnp.minimum(u_d, u_r), u_a)
+    u2 = jnp.where(tied, u_b, u_d)
+    return u_ini, tau_ini, u1, u2, tied
 
 
 def switch_times(k, cosmo: Cosmology, s: PerturbationSettings):
-    """Per k [1/Mpc] (numpy): u_ini, τ_ini, the end of phases 1 and 2 (u = ln a) and whether phase 2
-    is the tied (damped-photon) one."""
-    u, tau, Hc, kappa, r_mb, D = _trigger_tables(cosmo)
-    k = np.asarray(k, float)[:, None]
-    u_ini = np.minimum(_first(k * tau > s.k_tau_ini, u), np.log(s.a_ini_max))
-    tau_ini = np.interp(u_ini, u, tau)
-    tca_off = (k / kappa > s.eps_tca_k) | (Hc / kappa > s.eps_tca_h)
-    release = Hc / (r_mb * kappa) > s.eps_tca_h
-    rsa = (k * tau > s.x_rsa) & ((k**2 * D > s.n_damp**2) | (kappa * tau < 0.2))
-    u_a, u_b, u_d = _first(tca_off, u), _first(release, u), _first(rsa, u)
-    tied = u_d < u_b
-    u1 = np.where(tied, u_d, u_a)
-    u2 = np.where(tied, u_b, u_d)
-    return u_ini, tau_ini, u1, u2, tied
+    """Per k [1/Mpc] (numpy in, numpy out): u_ini, τ_ini, the end of phases 1 and 2 (u = ln a) and
+    whether phase 2 is the tied (damped-photon) one (``switch_times_from_tables``)."""
+    tab = jax.tree.map(jnp.asarray, _trigger_tables(cosmo))
+    out = _switch_times_batch(jnp.atleast_1d(jnp.asarray(k, float)), tab, s)
+    return tuple(np.asarray(v) for v in out)
+
+
+_switch_times_batch = jax.jit(jax.vmap(switch_times_from_tables, (0, None, None)), static_argnums=2)
 
 
 def cold_species() -> ncdm.NCDMSpecies:
@@ -113,11 +172,16 @@ class TransferSquared(NamedTuple):
     status: jax.Array
 
 
+def _solve_one(k, u_out, bg, sp, th, tab, L, s):
+    u_ini, tau_ini, u1, u2, tied = switch_times_from_tables(k, tab, s)
+    return solve_mode(k, u_ini, tau_ini, u1, u2, tied, u_out, bg, sp, th, L, s)
+
+
 @functools.partial(jax.jit, static_argnames=("L", "s"))
-def _solve_batch(k, u_ini, tau_ini, u1, u2, tied, u_out, bg, sp, th, L, s):
-    return jax.vmap(solve_mode, in_axes=(0, 0, 0, 0, 0, 0, None, None, None, None, None, None))(
-        k, u_ini, tau_ini, u1, u2, tied, u_out, bg, sp, th, L, s
-    )
+def _solve_batch(k, u_out, bg, sp, th, tab, L, s):
+    """``solve_mode`` over the k [1/Mpc] one after the other (lax.map: each k takes its own steps;
+    vmap would run every k in lockstep with the slowest)."""
+    return jax.lax.map(lambda kk: _solve_one(kk, u_out, bg, sp, th, tab, L, s), k)
 
 
 K_RANGE_H = (0.01, 1000.0)  # h/Mpc: the wavenumbers the solver accepts
@@ -133,6 +197,10 @@ def _check_k_z(k_h, z):
     return k_h, z
 
 
+def _background(cosmo: Cosmology, species) -> Background:
+    return Background(cosmo.omega_gamma, cosmo.omega_ur, cosmo.omega_b, cosmo.omega_dm - species.omega, cosmo.omega_lambda)
+
+
 def matter_contrast(k_h, z, species: ncdm.NCDMSpecies, cosmo: Cosmology = PLANCK18, settings=DEFAULT_SETTINGS) -> MatterContrast:
     """δ_m(k, z) per unit comoving curvature R (synchronous gauge) and the per-k solver status.
 
@@ -143,26 +211,22 @@ def matter_contrast(k_h, z, species: ncdm.NCDMSpecies, cosmo: Cosmology = PLANCK
     k_h, z = _check_k_z(k_h, z)
     cosmo.check()
     k = k_h * cosmo.h
-    u_ini, tau_ini, u1, u2, tied = switch_times(k, cosmo, settings)
+    u2 = switch_times(k, cosmo, settings)[3]
     u_out = np.sort(np.log(1.0 / (1.0 + z)))
     order = np.argsort(np.argsort(np.log(1.0 / (1.0 + z))))
     if np.any(u2 > u_out[0]):
         bad = k_h[u2 > u_out[0]]
         raise ValueError(f"k_h = {bad} [h/Mpc] too small for output at z = {z.max()}: radiation streaming starts later")
-    bg = Background(cosmo.omega_gamma, cosmo.omega_ur, cosmo.omega_b, cosmo.omega_dm - species.omega, cosmo.omega_lambda)
     L = StateLayout(settings.l_max_g, settings.l_max_ur, settings.l_max_ncdm, int(species.q.shape[0]))
     th = _thermal(cosmo)
-    sol = _solve_batch(
-        jnp.asarray(k), jnp.asarray(u_ini), jnp.asarray(tau_ini), jnp.asarray(u1), jnp.asarray(u2),
-        jnp.asarray(tied), jnp.asarray(u_out), bg, species, th, L, settings,
-    )
+    tab = jax.tree.map(jnp.asarray, _trigger_tables(cosmo))
+    sol = _solve_batch(jnp.asarray(k), jnp.asarray(u_out), _background(cosmo, species), species, th, tab, L, settings)
     return MatterContrast(sol.delta[:, order], first_failure(th.status, sol.status))
 
 
 @functools.lru_cache(maxsize=32)
 def _lcdm_cached(k_h: tuple, z: tuple, cosmo: Cosmology, settings: PerturbationSettings) -> MatterContrast:
-    s = settings._replace(l_max_ncdm=3)
-    d = matter_contrast(np.array(k_h), np.array(z), cold_species(), cosmo, s)
+    d = matter_contrast(np.array(k_h), np.array(z), cold_species(), cosmo, lcdm_settings(settings))
     return jax.tree.map(np.asarray, d)
 
 
@@ -190,6 +254,33 @@ def transfer_squared(
     ok = (status == Status.OK)[:, None]
     ref_delta = np.where(np.asarray(ref.status)[:, None] == Status.OK, ref.delta, 1.0)
     return TransferSquared(jnp.where(ok, (d.delta / ref_delta) ** 2, 0.0), status)
+
+
+def lcdm_settings(settings: PerturbationSettings) -> PerturbationSettings:
+    """The settings of the Λ-CDM reference solve (its placeholder species needs no hierarchy)."""
+    return settings._replace(l_max_ncdm=3)
+
+
+def transfer_squared_at(k_h, species: ncdm.NCDMSpecies, cosmo: Cosmology = PLANCK18, settings=DEFAULT_SETTINGS) -> TransferSquared:
+    """T²(k) = P/P_ΛCDM at z = 0 for one traced k_h [h/Mpc] (scalar; jit-, vmap- and reverse-mode
+    safe in k_h and the species): the species and the Λ-CDM reference solved at that k by the same
+    solver as ``transfer_squared`` (identical numbers). Returns a TransferSquared with scalar T2
+    and status (first failure of the thermal history, the Λ-CDM and the species' solve; T² = 0
+    where not OK). No range check: k_h must lie in K_RANGE_H (the caller's job under jit)."""
+    k = jnp.asarray(k_h, float) * cosmo.h
+    th = _thermal(cosmo)
+    tab = jax.tree.map(jnp.asarray, _trigger_tables(cosmo))
+    u_out = jnp.zeros(1)
+    cold = cold_species()
+    s_ref = lcdm_settings(settings)
+    L = StateLayout(settings.l_max_g, settings.l_max_ur, settings.l_max_ncdm, int(species.q.shape[0]))
+    L_ref = StateLayout(s_ref.l_max_g, s_ref.l_max_ur, s_ref.l_max_ncdm, 1)
+    ref = _solve_one(k, u_out, _background(cosmo, cold), cold, th, tab, L_ref, s_ref)
+    sol = _solve_one(k, u_out, _background(cosmo, species), species, th, tab, L, settings)
+    status = first_failure(th.status, ref.status, sol.status)
+    ok = status == Status.OK
+    T2 = (sol.delta[0] / jnp.where(ok, ref.delta[0], 1.0)) ** 2
+    return TransferSquared(jnp.where(ok, T2, 0.0), status)
 
 
 def power_spectrum_lcdm(k_h, z=0.0, cosmo: Cosmology = PLANCK18, A_s=2.1e-9, n_s=0.9649, settings=DEFAULT_SETTINGS):

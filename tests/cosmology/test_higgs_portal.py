@@ -315,3 +315,36 @@ def test_subtracted_sigma_v_finite_far_below_threshold_of_pole():
     full = pr.sigma_v_thermal(T, 100.0, 1e-5, "broken", subtract_on_shell=False)
     np.testing.assert_array_equal(np.asarray(sub), np.asarray(full))
     assert np.all(np.isfinite(np.asarray(sub)))
+
+
+# --- issue 18: the rate table of the Boltzmann solve --------------------------------------------------
+def _effective_direct(T, m_S, lam):
+    """⟨σv⟩ + 2γ_D/n_eq² from production_rates (per-T quadrature), with n_eq in scaled Bessel form."""
+    rates = _rates(T, m_S, lam)
+    n_eq = m_S**2 * T * sp_kve(2, m_S / T) / (2 * np.pi**2)  # times e^{-m_S/T}
+    w = np.asarray(pr.broken_fraction(T))
+    g_hss = float(hp.gamma_h_to_ss(m_S, lam))
+    if g_hss == 0.0:  # m_S ≥ m_h/2 (and e^{-(m_h - 2m_S)/T} would overflow)
+        return np.asarray(rates.sigma_v)
+    gamma_d = w * MH**2 * T * sp_kve(1, MH / T) * g_hss / (2 * np.pi**2)
+    return np.asarray(rates.sigma_v) + 2 * gamma_d * np.exp(-(MH - 2 * m_S) / T) / n_eq**2
+
+
+@pytest.mark.parametrize("m_S", [20.0, 62.5, 62.59, 65.0, 100.0, 1000.0])
+def test_effective_rate_table_matches_direct_averages(m_S):
+    """rate_table + effective_sigma_v (one T-independent energy grid, λ factored out, spline in ln T)
+    against the per-temperature averages, 80 temperatures from 20 keV to 180 GeV, λ = 1e-8 and 1e-3:
+    measured ≤ 7.3e-5 (m_S = 62.59 GeV at T ≈ 2 MeV, the pole 20 MeV above threshold), ≤ 2e-5 at the
+    other masses; the coefficients themselves (no spline) ≤ 2e-6."""
+    T = np.geomspace(2.1e-5, 180.0, 80)
+    table = pr.rate_table(m_S)
+    for lam in (1e-8, 1e-3):
+        got = np.asarray(pr.effective_sigma_v(table, T, lam))
+        assert np.max(np.abs(got / _effective_direct(T, m_S, lam) - 1)) < 1.5e-4
+    nodes = T[::8]
+    c = np.asarray(pr.broken_rate_coefficients(nodes, m_S, 2e-5, 400.0))
+    brk = 1e-6 * c[:, 0] + 1e-9 * c[:, 1] + 1e-12 * c[:, 2]
+    full = np.asarray(_sv_broken(nodes, m_S, 1e-3))
+    sub = np.asarray(_sv_broken_sub(nodes, m_S, 1e-3))
+    # the λ-polynomial without the on-shell part is the subtracted average to first order in Γ(h → SS)
+    assert np.max(np.abs(brk - sub) / full) < 2e-6

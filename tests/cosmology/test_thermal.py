@@ -142,3 +142,17 @@ def test_no_recompilation_for_new_values():
 def test_bad_temperature_rejected(f, T):
     with pytest.raises(ValueError, match=r"T must be > 0"):
         f(T)
+
+
+def test_computed_interval_equals_the_searched_spline():
+    """The spline evaluation with the interval computed from ln T (issue 18) equals interpax.PPoly's
+    searched evaluation of the same coefficients, values and derivatives, at the knots and between."""
+    T_knots = th.gstar_table()[0]
+    T = np.concatenate([T_knots, np.geomspace(1e-6, 1e7, 5001), T_knots * (1 + 1e-12), T_knots * (1 - 1e-12)])
+    lo, hi = th._table_range()
+    u = jnp.clip(jnp.log(T), lo, hi)
+    inside = ((np.log(T) >= lo) & (np.log(T) <= hi))[:, None]
+    np.testing.assert_allclose(np.asarray(th._ln_g(T)), np.asarray(th._spline()(u)), rtol=0, atol=1e-14)
+    np.testing.assert_allclose(
+        np.asarray(th._dln_g(T)), np.where(inside, np.asarray(th._spline()(u, nu=1)), 0.0), rtol=0, atol=1e-13
+    )

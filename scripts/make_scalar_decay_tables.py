@@ -1,0 +1,102 @@
+#!/usr/bin/env python
+"""Compute the scalar-decay model's tables over its 4-d fit box (jaxbsm.cosmology.scalar_decay_tables).
+
+Not imported by jaxbsm. For every m_S node of ``scalar_decay_tables.GRID`` it computes a slab —
+ln(Ω_N h²/m_N) and ln ⟨q⟩ on the (λ, y) grid by the freeze-in solve, and ln λ_hm on the coarser
+(λ, y) grid at every m_N node by the whole chain — and saves it as ``<work>/slab-<i>.npz``, so an
+interrupted run resumes where it stopped and several processes can share the m_S nodes
+(``--part K/N`` takes every N-th node from K; the m_S nodes are ``GRID.m_S_nodes()``, two patches
+around the h → SS threshold). ``--assemble`` checks that every slab is there and
+writes ``jaxbsm/cosmology/data/scalar_decay_tables.npz`` with the commit that made it.
+
+Usage (from the repository root; about an hour on 2 CPU cores with two parts)::
+
+    python scripts/make_scalar_decay_tables.py --work /tmp/sd-tables --part 0/2 &
+    python scripts/make_scalar_decay_tables.py --work /tmp/sd-tables --part 1/2
+    python scripts/make_scalar_decay_tables.py --work /tmp/sd-tables --assemble
+"""
+
+from __future__ import annotations
+
+import argparse
+import datetime
+import json
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import numpy as np
+
+from jaxbsm.cosmology import scalar_decay_tables as sdt
+
+OUT = Path(__file__).resolve().parents[1] / "jaxbsm" / "cosmology" / sdt.TABLE_FILE
+
+
+def git_revision() -> str:
+    try:
+        out = subprocess.run(["git", "rev-parse", "--short", "HEAD"], capture_output=True, text=True, cwd=OUT.parent)
+    except OSError:
+        return "unknown"
+    return out.stdout.strip() or "unknown"
+
+
+def slab(i: int, work: Path) -> None:
+    """Compute and save the slab of m_S node i (skipped if already saved)."""
+    path = work / f"slab-{i}.npz"
+    if path.exists():
+        return
+    g = sdt.GRID
+    m_S = float(g.m_S_nodes()[i])
+    t0 = time.time()
+    ln_f, ln_q = sdt.omega_slab(m_S, g.ln_lam, g.ln_y)
+    print(f"m_S = {m_S:g} GeV: Omega and <q> slab in {time.time() - t0:.0f} s", flush=True)
+    shape = (g.ln_lam_hm.size, g.ln_y_hm.size, g.ln_m_N.size)
+    ln_hm, status = np.empty(shape), np.empty(shape, np.int32)
+    for a, b in np.ndindex(shape[:2]):
+        lam, y = float(np.exp(g.ln_lam_hm[a])), float(np.exp(g.ln_y_hm[b]))
+        ln_hm[a, b], status[a, b] = sdt.lambda_hm_point(m_S, lam, y, np.exp(g.ln_m_N))
+        print(f"m_S = {m_S:g}, lam = {lam:.3g}, y = {y:.3g}: lambda_hm = {np.exp(ln_hm[a, b]).round(5)} ({time.time() - t0:.0f} s)", flush=True)
+    tmp = work / f".slab-{i}.tmp.npz"
+    np.savez(tmp, ln_omega_per_keV=ln_f, ln_mean_q=ln_q, ln_lambda_hm=ln_hm, lambda_hm_status=status, seconds=time.time() - t0)
+    tmp.replace(path)
+
+
+def assemble(work: Path) -> None:
+    g = sdt.GRID
+    slabs = [work / f"slab-{i}.npz" for i in range(g.m_S_nodes().size)]
+    missing = [p.name for p in slabs if not p.exists()]
+    if missing:
+        raise SystemExit(f"missing slabs: {', '.join(missing)}")
+    parts = [dict(np.load(p, allow_pickle=False)) for p in slabs]
+    tables = {k: np.stack([p[k] for p in parts]) for k in ("ln_omega_per_keV", "ln_mean_q", "ln_lambda_hm", "lambda_hm_status")}
+    meta = {
+        "made_by": f"python scripts/make_scalar_decay_tables.py at commit {git_revision()}",
+        "date": datetime.date.today().isoformat(),
+        "cpu_seconds": round(float(sum(p["seconds"] for p in parts)), 1),
+        "settings": "freeze_in.DEFAULT_SETTINGS, transfer.DEFAULT_SETTINGS, ncdm 32 nodes (momentum_range), Planck 2018",
+    }
+    np.savez_compressed(OUT, **g._asdict(), **tables, meta=np.array(json.dumps(meta)))
+    print(f"wrote {OUT}")
+
+
+def main(argv: list[str] | None = None) -> None:
+    parser = argparse.ArgumentParser(prog="python scripts/make_scalar_decay_tables.py", description=__doc__.split("\n\n")[0])
+    parser.add_argument("--work", required=True, help="folder for the per-m_S slabs (resumable)")
+    parser.add_argument("--part", default="0/1", help="K/N: compute m_S nodes K, K+N, K+2N, ... (default 0/1: all)")
+    parser.add_argument("--assemble", action="store_true", help="write the package table from the slabs")
+    args = parser.parse_args(argv)
+    work = Path(args.work)
+    work.mkdir(parents=True, exist_ok=True)
+    if args.assemble:
+        assemble(work)
+        return
+    k, n = (int(x) for x in args.part.split("/"))
+    if not 0 <= k < n:
+        raise SystemExit(f"--part {args.part}: need 0 <= K < N")
+    for i in range(k, sdt.GRID.m_S_nodes().size, n):
+        slab(i, work)
+
+
+if __name__ == "__main__":
+    main(sys.argv[1:])
