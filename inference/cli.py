@@ -22,13 +22,17 @@ import sys
 import warnings
 from collections.abc import Sequence
 
-import yaml
+from jaxbsm.yamlio import read_yaml
 
 warnings.filterwarnings("ignore", message="ArviZ is undergoing a major refactor", category=FutureWarning)
 
-from jaxbsm.inference.config import load_config, load_likelihood, shipped_fits  # noqa: E402  (after the filter)
+from jaxbsm.inference.config import exact_variant, load_config, load_likelihood, shipped_fits  # noqa: E402  (after the filter)
 
 SUMMARY_COLUMNS = ["mean", "sd", "hdi_16%", "hdi_84%", "r_hat", "ess_bulk", "ess_tail"]
+
+
+class Interrupted(Exception):
+    """Ctrl-C during a command; the message says what was kept and how to continue."""
 
 
 def refuse_existing_file(path, force: bool) -> None:
@@ -43,18 +47,27 @@ def axis_labels(model) -> dict[str, str]:
 
 
 def _cmd_fit(args) -> None:
-    from jaxbsm.inference.bestfit import best_fit
-    from jaxbsm.inference.checkpoint import CHECKPOINT_FILE
-    from jaxbsm.inference.nuts import diagnostics, run_nuts
-    from jaxbsm.inference.results import OutputExistsError, prepare_output, summary_table, write_results
+    from jaxbsm.inference.results import output_lock
 
     config = load_config(args.fit)
+    if args.exact:
+        config = exact_variant(config)
     config = config.with_overrides(
         nuts={"chains": args.chains, "warmup": args.warmup, "samples": args.samples, "seed": args.seed},
         output={"dir": args.out},
     )
     out = config.output_dir()
     likelihood = load_likelihood(config)
+    with output_lock(out):  # one run at a time in a directory
+        _run_fit(args, config, out, likelihood)
+
+
+def _run_fit(args, config, out, likelihood) -> None:
+    from jaxbsm.inference.bestfit import best_fit
+    from jaxbsm.inference.checkpoint import CHECKPOINT_FILE
+    from jaxbsm.inference.nuts import diagnostics, run_nuts
+    from jaxbsm.inference.results import OutputExistsError, prepare_output, summary_table, write_results
+
     checkpoint = out / CHECKPOINT_FILE
     resume = args.resume and checkpoint.is_file()
     if not resume:  # fail before sampling, not after
@@ -69,7 +82,11 @@ def _cmd_fit(args) -> None:
     print(f"NUTS: {n.chains} chains x ({n.warmup} warm-up + {n.samples} draws), seed {n.seed}")
     if args.resume:
         print(f"resuming from {checkpoint}" if resume else f"no checkpoint {checkpoint}: starting a new run")
-    idata = run_nuts(likelihood, config, progress=not args.no_progress, checkpoint=checkpoint, resume=resume)
+    try:
+        idata = run_nuts(likelihood, config, progress=not args.no_progress, checkpoint=checkpoint, resume=resume)
+    except KeyboardInterrupt:
+        where = f"the draws so far are in {checkpoint}" if checkpoint.is_file() else "no block of draws was finished yet"
+        raise Interrupted(f"interrupted; {where}; continue with: jaxbsm fit {args.fit} --resume (and the same options)") from None
     print(f"best fit: {config.bestfit.starts} starts x {config.bestfit.steps} steps")
     best = best_fit(likelihood, config)
     write_results(out, idata, config, best, force=True, labels=axis_labels(likelihood.model))
@@ -116,7 +133,7 @@ def _cmd_list(args) -> None:
         print("\n".join(list_datasets()))
     elif args.what == "fits":
         for name, path in shipped_fits().items():
-            data = yaml.safe_load(path.read_text())
+            data = read_yaml(path)
             description = data.get("description", "") if isinstance(data, dict) else ""
             print(f"{name}: {' '.join(str(description).split())}")
     else:
@@ -157,7 +174,7 @@ def _cmd_predict(args) -> None:
 def _cmd_profile(args) -> None:
     from jaxbsm.inference.bestfit import best_fit
     from jaxbsm.inference.profile import DEFAULT_POINTS, default_axis, profile, profile_plot
-    from jaxbsm.inference.results import prepare_output
+    from jaxbsm.inference.results import prepare_output, write_atomic
 
     config = load_config(args.fit).with_overrides(bestfit={"starts": args.starts, "seed": args.seed})
     if not 1 <= len(args.param) <= 2:
@@ -176,7 +193,7 @@ def _cmd_profile(args) -> None:
     axes = {n: axis if axis is not None else default_axis(config, n, points, best) for n, axis in given.items()}
     print(f"profile of {', '.join(axes)} in fit {config.name}: {' x '.join(str(len(a)) for a in axes.values())} grid points")
     prof = profile(likelihood, config, axes, best)
-    prof.to_frame().to_csv(out / f"{stem}.csv", index=False)
+    write_atomic(out / f"{stem}.csv", lambda p: prof.to_frame().to_csv(p, index=False))
     profile_plot(prof, out / f"{stem}.png", axis_labels(likelihood.model))
     print(prof.table())
     print(f"\nresults written to {out}/{stem}.csv and .png")
@@ -238,6 +255,9 @@ def _parse_param(item: str):
         raise ValueError(f"--param {item!r}: expected NAME:LOW:HIGH:N with numbers LOW, HIGH and an integer N") from None
     if n < 2:
         raise ValueError(f"--param {item!r}: N = {n} grid points is invalid; allowed: N >= 2")
+    for label, value in (("LOW", low), ("HIGH", high)):
+        if not np.isfinite(value):
+            raise ValueError(f"--param {item!r}: {label} = {value:g} is invalid; allowed: a finite number inside the prior box")
     if not low < high:
         raise ValueError(f"--param {item!r}: LOW = {low:g} is invalid; allowed: LOW < HIGH = {high:g}")
     return name, np.linspace(low, high, n)
@@ -250,6 +270,7 @@ def _cmd_scan(args) -> None:
     import jax
     import numpy as np
 
+    from jaxbsm.inference.results import write_atomic
     from jaxbsm.inference.scan import evaluate_points, grid_points, scan_table
 
     config = load_config(args.fit)
@@ -271,7 +292,10 @@ def _cmd_scan(args) -> None:
     print(f"evaluated in {time.perf_counter() - start:.2f} s (compilation included)")
     table = scan_table(free, log_l, predictions, status)
     out.parent.mkdir(parents=True, exist_ok=True)
-    table.to_csv(out, index=False)
+    if out.suffix == ".nc":  # columnar, compressed: far smaller than CSV for millions of points
+        write_atomic(out, lambda p: table.to_xarray().to_netcdf(p, engine="h5netcdf"))
+    else:
+        write_atomic(out, lambda p: table.to_csv(p, index=False))
     finite = np.isfinite(table["chi2"])
     if finite.any():
         best = table.loc[table["chi2"][finite].idxmin()]
@@ -295,6 +319,12 @@ def _parser() -> argparse.ArgumentParser:
     fit.add_argument("--samples", type=int)
     fit.add_argument("--seed", type=int)
     fit.add_argument("--force", action="store_true", help="write into an existing non-empty output directory")
+    fit.add_argument(
+        "--exact",
+        action="store_true",
+        help="sample the model's exact variant (the live solvers at every point, e.g. scalar-decay-exact) instead "
+        "of its tables; slow on a CPU; output in results/<fit>-exact",
+    )
     fit.add_argument(
         "--resume",
         action="store_true",
@@ -374,7 +404,7 @@ def _parser() -> argparse.ArgumentParser:
     scan.add_argument(
         "--set", action="append", default=[], metavar="NAME=VALUE", help="value of a free parameter not on the grid"
     )
-    scan.add_argument("--out", help="CSV file (default: results/<fit name>-scan.csv, beside the fit's output directory)")
+    scan.add_argument("--out", help="output table: .csv, or .nc for netCDF (columnar, compressed; default: results/<fit name>-scan.csv)")
     scan.add_argument("--force", action="store_true", help="overwrite an existing CSV file")
     scan.set_defaults(run=_cmd_scan)
     return parser
@@ -389,6 +419,12 @@ def main(argv: Sequence[str] | None = None) -> int:
     except (ValueError, OSError) as e:
         print(f"jaxbsm: error: {e}", file=sys.stderr)
         return 2
+    except Interrupted as e:
+        print(f"\njaxbsm: {e}", file=sys.stderr)
+        return 130
+    except KeyboardInterrupt:
+        print("\njaxbsm: interrupted", file=sys.stderr)
+        return 130
     return 0
 
 

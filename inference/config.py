@@ -3,7 +3,8 @@
 A fit names a model, the datasets its likelihood uses, the free parameters with their priors and
 ranges (in the parameters' own units, see ``jaxbsm.model.Parameter.unit``), fixed values for the
 others, and the settings of the engines (NUTS, best fit) and of the output. YAML is read with
-``yaml.safe_load`` and written with ``yaml.safe_dump``: nothing in a file is evaluated.
+``jaxbsm.yamlio.read_yaml`` (safe, YAML 1.2 floats, duplicate keys refused) and written with
+``yaml.safe_dump``: nothing in a file is evaluated.
 
 Every validation error names the file, the field, the offending value and what is allowed.
 
@@ -15,6 +16,7 @@ from __future__ import annotations
 
 import dataclasses
 import math
+import re
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -26,9 +28,14 @@ import yaml
 
 from jaxbsm.model import Model
 from jaxbsm.registry import get_model
+from jaxbsm.yamlio import YAMLFileError, read_yaml
 
 FITS_DIR = Path(__file__).parent / "fits"
 PRIOR_KINDS = ("uniform", "loguniform", "normal")
+
+
+#: A fit's name: it becomes the folder results/<name>, so no path separators and no leading dot
+NAME_PATTERN = re.compile(r"[A-Za-z0-9_-][A-Za-z0-9._-]*")
 
 
 class ConfigError(ValueError):
@@ -57,6 +64,9 @@ class NutsSettings:
 
     ``block`` is the number of NUTS steps per chain between two checkpoints of a run (warm-up and
     draws are each cut into blocks of at most this length); it does not change the draws.
+    ``init``: where the chains start, "uniform" (NumPyro's default: uniform in (−2, 2) in the
+    unconstrained coordinates, i.e. in the upper part of a log-uniform box) or "median" (the median
+    of 15 prior draws per chain: the middle of the box in the prior's own measure).
     """
 
     chains: int = 4
@@ -65,7 +75,12 @@ class NutsSettings:
     seed: int = 0
     target_accept: float = 0.8
     max_tree_depth: int = 10
+    dense_mass: bool = False
     block: int = 200
+    init: str = "uniform"
+
+
+NUTS_INITS = ("uniform", "median")
 
 
 @dataclass(frozen=True)
@@ -136,6 +151,28 @@ class FitConfig:
         return new
 
 
+EXACT_SUFFIX = "-exact"
+
+
+def exact_variant(config: FitConfig, model_lookup: Callable[[str], Model] = get_model) -> FitConfig:
+    """The fit on the model's exact variant (registry name + "-exact", e.g. ``scalar-decay-exact``:
+    the live solvers at every point instead of tables of them), named ``<fit>-exact`` so its output
+    goes elsewhere. ConfigError if the model has no exact variant; the variant must accept the fit's
+    parameter values (same names, a box that contains the fit's)."""
+    name = config.model + EXACT_SUFFIX
+    try:
+        model = model_lookup(name)
+    except ValueError:
+        raise ConfigError(f"fit {config.name}: model {config.model!r} has no exact variant ({name!r} is not registered)") from None
+    for pname, spec in config.parameters.items():
+        p = model.parameter(pname)
+        if not p.low <= spec.low < spec.high <= p.high:
+            raise ConfigError(f"fit {config.name}: prior box of {pname} [{spec.low}, {spec.high}] is outside {name}'s [{p.low}, {p.high}]")
+    for pname, value in config.fixed.items():
+        model.parameter(pname).check(value)
+    return dataclasses.replace(config, model=name, name=config.name + EXACT_SUFFIX)
+
+
 def full_parameters(config: FitConfig, free: Mapping[str, jax.Array]) -> dict[str, jax.Array]:
     """All model parameters: the free values given, the fixed ones from the configuration."""
     return {**{k: jnp.asarray(v) for k, v in config.fixed.items()}, **free}
@@ -163,21 +200,38 @@ def _settings(cls, data: Any, source: str, fieldname: str):
     return cls(**data)
 
 
+#: Largest PRNG seed (jax.random.key takes an unsigned 32-bit integer)
+MAX_SEED = 2**32 - 1
+#: Largest number of stored draws, chains x samples: 10^8 draws of a few parameters are several GB
+MAX_DRAWS = 10**8
+
+
 def _check_settings(config: FitConfig, source: str) -> None:
+    """Counts are integers inside bounds that the machine can hold (checked before any work starts)."""
     counts = {
-        "nuts.chains": (config.nuts.chains, 1),
-        "nuts.warmup": (config.nuts.warmup, 0),
-        "nuts.samples": (config.nuts.samples, 1),
-        "nuts.seed": (config.nuts.seed, 0),
-        "nuts.max_tree_depth": (config.nuts.max_tree_depth, 1),
-        "nuts.block": (config.nuts.block, 1),
-        "bestfit.starts": (config.bestfit.starts, 1),
-        "bestfit.steps": (config.bestfit.steps, 1),
-        "bestfit.seed": (config.bestfit.seed, 0),
+        "nuts.chains": (config.nuts.chains, 1, 4096),
+        "nuts.warmup": (config.nuts.warmup, 0, 10**7),
+        "nuts.samples": (config.nuts.samples, 1, 10**7),
+        "nuts.seed": (config.nuts.seed, 0, MAX_SEED),
+        "nuts.max_tree_depth": (config.nuts.max_tree_depth, 1, 15),
+        "nuts.block": (config.nuts.block, 1, 10**7),
+        "bestfit.starts": (config.bestfit.starts, 1, 10**6),
+        "bestfit.steps": (config.bestfit.steps, 1, 10**7),
+        "bestfit.seed": (config.bestfit.seed, 0, MAX_SEED),
     }
-    for fieldname, (value, minimum) in counts.items():
+    for fieldname, (value, minimum, maximum) in counts.items():
         if isinstance(value, bool) or not isinstance(value, int) or value < minimum:
             raise _err(source, fieldname, value, f"allowed: an integer >= {minimum}")
+        if value > maximum:
+            raise _err(source, fieldname, value, f"allowed: an integer in [{minimum}, {maximum}]")
+    draws = config.nuts.chains * config.nuts.samples
+    if draws > MAX_DRAWS:
+        raise _err(source, "nuts.samples", config.nuts.samples,
+                   f"allowed: chains x samples <= {MAX_DRAWS:.0e} draws in memory (here {config.nuts.chains} x {config.nuts.samples})")
+    if config.nuts.init not in NUTS_INITS:
+        raise _err(source, "nuts.init", config.nuts.init, f"allowed: {', '.join(NUTS_INITS)}")
+    if not isinstance(config.nuts.dense_mass, bool):
+        raise _err(source, "nuts.dense_mass", config.nuts.dense_mass, "allowed: true or false")
     ta = config.nuts.target_accept
     if isinstance(ta, bool) or not isinstance(ta, (int, float)) or not 0 < ta < 1:
         raise _err(source, "nuts.target_accept", ta, "allowed: a number in (0, 1)")
@@ -228,8 +282,13 @@ def config_from_dict(
     *,
     known_datasets: Sequence[str] | None = None,
     model_lookup: Callable[[str], Model] = get_model,
+    base_dir: Path | None = None,
 ) -> FitConfig:
     """Validate a plain mapping (as read from YAML) and resolve it against the model.
+
+    A dataset given as a .yaml path is made absolute: a relative one is taken relative to
+    ``base_dir`` (the fit file's folder; default the working directory), so the config that a run
+    writes stays usable from anywhere.
 
     ``known_datasets`` defaults to ``jaxbsm.likelihoods.records.list_datasets()``. Free parameters
     without explicit fields take the model's range and default prior; every model parameter that
@@ -244,6 +303,8 @@ def config_from_dict(
     for key in ("name", "model"):
         if not isinstance(data.get(key), str) or not data.get(key):
             raise _err(source, key, data.get(key), "allowed: a non-empty string")
+    if not NAME_PATTERN.fullmatch(data["name"]):
+        raise _err(source, "name", data["name"], "allowed: letters, digits, '.', '_' and '-', not starting with '.' (it names results/<name>/)")
     description = data.get("description") or ""
     if not isinstance(description, str):
         raise _err(source, "description", description, "allowed: a string")
@@ -259,11 +320,21 @@ def config_from_dict(
         from jaxbsm.likelihoods.records import list_datasets
 
         known_datasets = list_datasets()
+    resolved = []
     for d in datasets:
-        if d not in known_datasets and not (d.endswith((".yaml", ".yml")) and Path(d).is_file()):
-            raise _err(
-                source, "datasets", d, f"known datasets: {', '.join(sorted(known_datasets))} (or a dataset .yaml path)"
-            )
+        if d in known_datasets:
+            resolved.append(d)
+            continue
+        if not d.endswith((".yaml", ".yml")):
+            raise _err(source, "datasets", d, f"known datasets: {', '.join(sorted(known_datasets))} (or a dataset .yaml path)")
+        path = (Path(base_dir or ".") / Path(d).expanduser()).resolve()
+        if not path.is_file():
+            raise _err(source, "datasets", d, f"dataset file {path} not found (a relative path is taken from the fit file's folder)")
+        resolved.append(str(path))
+    datasets = resolved
+    repeated = sorted({d for d in datasets if datasets.count(d) > 1})
+    if repeated:
+        raise _err(source, "datasets", datasets, f"allowed: each dataset once ({', '.join(repeated)} repeated: it would count twice)")
 
     params = data.get("parameters")
     if not isinstance(params, Mapping) or not params:
@@ -342,14 +413,14 @@ def load_config(
     """
     path = resolve_path(name_or_path)
     try:
-        data = yaml.safe_load(path.read_text())
-    except yaml.YAMLError as e:
-        raise ConfigError(f"{path}: malformed YAML: {' '.join(str(e).split())}") from None
-    return config_from_dict(data, str(path), known_datasets=known_datasets, model_lookup=model_lookup)
+        data = read_yaml(path)
+    except YAMLFileError as e:
+        raise ConfigError(str(e)) from None
+    return config_from_dict(data, str(path), known_datasets=known_datasets, model_lookup=model_lookup, base_dir=path.parent)
 
 
 def load_likelihood(config: FitConfig):
     """The likelihood of ``config``: its model bound to its datasets, with its fixed values."""
     from jaxbsm.likelihoods.likelihood import build_likelihood
 
-    return build_likelihood(config.model, list(config.datasets), fixed=config.fixed)
+    return build_likelihood(config.model, list(config.datasets))

@@ -27,7 +27,7 @@ from typing import TYPE_CHECKING
 import jax
 import jax.numpy as jnp
 import numpy as np
-from numpyro.infer import NUTS
+from numpyro.infer import NUTS, init_to_median, init_to_uniform
 from tqdm.auto import tqdm
 
 from jaxbsm.inference import provenance
@@ -173,6 +173,8 @@ def sample_nuts(
             numpyro_model(likelihood, config),
             target_accept_prob=settings.target_accept,
             max_tree_depth=settings.max_tree_depth,
+            dense_mass=settings.dense_mass,
+            init_strategy=init_to_median(num_samples=15) if settings.init == "median" else init_to_uniform,
         )
         state = _initial_state(kernel, config, chain_method)
         if resume:

@@ -2,12 +2,16 @@
 
 Each file is written to a temporary name in the same directory and renamed into place, so a crash
 never leaves a half-written file under its final name. An existing non-empty directory is only
-written into with ``force=True``.
+written into with ``force=True``, which first removes the results of the run before (so a forced
+rerun killed half-way never leaves old results beside its own checkpoint). ``output_lock`` keeps
+two runs from writing into one directory at once.
 """
 
 from __future__ import annotations
 
+import contextlib
 import os
+import shutil
 from pathlib import Path
 
 import arviz as az
@@ -37,13 +41,66 @@ def prepare_output(out_dir: str | Path, force: bool = False) -> Path:
     out = Path(out_dir)
     if out.exists() and not out.is_dir():
         raise OutputExistsError(f"output path {out} exists and is not a directory")
-    if out.is_dir() and any(out.iterdir()) and not force:
+    if out.is_dir() and any(p.name != LOCK_FILE for p in out.iterdir()) and not force:
         raise OutputExistsError(f"output directory {out} exists and is not empty; use --force to overwrite it")
     out.mkdir(parents=True, exist_ok=True)
+    if force:  # the previous run's results go now, not when the new ones are written
+        for name in FILES:
+            stale = out / name
+            if stale.is_dir():
+                shutil.rmtree(stale)
+            else:
+                stale.unlink(missing_ok=True)
     return out
 
 
-def _atomic(path: Path, write) -> None:
+LOCK_FILE = ".jaxbsm.lock"
+
+
+def _alive(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        return True
+    return True
+
+
+@contextlib.contextmanager
+def output_lock(out_dir: str | Path):
+    """Hold ``<out_dir>/.jaxbsm.lock`` (this process's id) while a run writes there; OutputExistsError
+    if a live process holds it. A lock left by a dead process (killed run) is taken over."""
+    out = Path(out_dir)
+    out.mkdir(parents=True, exist_ok=True)
+    lock = out / LOCK_FILE
+    for _ in range(2):
+        try:
+            fd = os.open(lock, os.O_CREAT | os.O_EXCL | os.O_WRONLY)
+        except FileExistsError:
+            try:
+                pid = int(lock.read_text().strip() or 0)
+            except (OSError, ValueError):
+                pid = 0
+            if pid and pid != os.getpid() and _alive(pid):
+                raise OutputExistsError(f"output directory {out} is in use by another jaxbsm run (process {pid}); "
+                                        "wait for it, or choose another --out") from None
+            lock.unlink(missing_ok=True)  # stale: its process is gone
+            continue
+        with os.fdopen(fd, "w") as fh:
+            fh.write(str(os.getpid()))
+        break
+    else:
+        raise OutputExistsError(f"output directory {out}: cannot take the lock {lock}")
+    try:
+        yield out
+    finally:
+        lock.unlink(missing_ok=True)
+
+
+def write_atomic(path: Path, write) -> None:
+    """``write(tmp)`` to a temporary name beside ``path``, then rename it to ``path`` (atomic on one
+    file system): a killed writer never leaves a truncated file under the final name."""
     tmp = path.with_name(f".{path.stem}.tmp{path.suffix}")
     try:
         write(tmp)
@@ -68,14 +125,14 @@ def write_results(
     written last.
     """
     out = prepare_output(out_dir, force)
-    _atomic(out / "config.yaml", lambda p: p.write_text(config.to_yaml()))
-    _atomic(out / "summary.csv", lambda p: summary_table(idata, bestfit).to_csv(p))
+    write_atomic(out / "config.yaml", lambda p: p.write_text(config.to_yaml()))
+    write_atomic(out / "summary.csv", lambda p: summary_table(idata, bestfit).to_csv(p))
     draws = {k: idata.posterior[k].values for k in config.free}
     labels = {k: (labels or {}).get(k, k) for k in draws}
-    _atomic(
+    write_atomic(
         out / "corner.png",
         lambda p: corner_plot(draws, p, labels, bestfit.values if bestfit else None),
     )
     write_getdist(idata, config, out / "chains" / config.name, labels)
-    _atomic(out / "posterior.nc", lambda p: az.to_netcdf(idata, str(p), engine="h5netcdf"))
+    write_atomic(out / "posterior.nc", lambda p: az.to_netcdf(idata, str(p), engine="h5netcdf"))
     return out

@@ -21,6 +21,17 @@ def is_concrete(*xs) -> bool:
     return not any(isinstance(x, jax.core.Tracer) for x in xs)
 
 
+def require_float64(where: str) -> None:
+    """RuntimeError unless JAX computes in float64 (``jax_enable_x64``), which importing the jaxbsm
+    package switches on: in float32 the stiff solvers and the flavour quadratic forms lose their
+    accuracy silently (e.g. a script beside a folder named ``jaxbsm`` imports that folder instead)."""
+    if not jax.config.read("jax_enable_x64"):
+        raise RuntimeError(
+            f"{where}: JAX is in float32 (jax_enable_x64 is off); jaxbsm computes in float64. Import the installed "
+            "package (`import jaxbsm`, which switches it on) or call jax.config.update('jax_enable_x64', True) first"
+        )
+
+
 def require(where: str, rule: str, what: str | None = None, **arrays) -> None:
     """ValueError "where: name must be <rule>[ what], got value" for any concrete array breaking ``rule``.
 

@@ -75,15 +75,9 @@ class Model:
     fail, the int32 solver status under the reserved key ``STATUS`` (``jaxbsm.status``; a point
     with non-zero status gets log L = -inf in likelihoods). ``physical``, if given, maps the same dict to a boolean array: False marks points outside
     the physical region (e.g. a non-perturbative coupling), where likelihoods return -inf.
-    ``bind``, if given, specialises the model to the fixed parameter values of a fit (plain floats)
-    and the observables its datasets measure (a frozenset of names), e.g. to precompute tables that
-    depend on them only, and only the tables that fit needs; the bound model keeps the same
-    parameters and observables (``build_likelihood(..., fixed=...)`` uses it).
     ``theory_covariance``, if given, maps a list of measured observable names (repeats allowed) to
     the covariance of their theory predictions (units of the observables squared), which
     likelihoods add to the experimental one; without it the predictions are taken as exact.
-    ``bound_observables`` are observables only the models returned by ``bind`` predict (e.g. from
-    tables that need the fixed masses); they are listed in the catalogue of observables.
     """
 
     name: str
@@ -93,15 +87,13 @@ class Model:
     predict: Callable[[Mapping[str, jnp.ndarray]], dict[str, jnp.ndarray]]
     physical: Callable[[Mapping[str, jnp.ndarray]], jnp.ndarray] | None = None
     citations: tuple[str, ...] = field(default_factory=tuple)
-    bind: Callable[[Mapping[str, float], frozenset[str]], Model] | None = None
     theory_covariance: Callable[[Sequence[str]], np.ndarray] | None = None
-    bound_observables: tuple[ObservableInfo, ...] = ()
 
     def __post_init__(self):
         names = [p.name for p in self.parameters]
         if len(set(names)) != len(names):
             raise ValueError(f"model {self.name!r}: parameter names repeat: {names}")
-        obs = [o.name for o in self.observables + self.bound_observables]
+        obs = [o.name for o in self.observables]
         if len(set(obs)) != len(obs):
             raise ValueError(f"model {self.name!r}: observable names repeat: {obs}")
         if STATUS in obs:

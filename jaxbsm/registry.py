@@ -23,6 +23,7 @@ MODELS: dict[str, str] = {
     "V3": "jaxbsm.flavour.models:V3",
     "neutrino": "jaxbsm.neutrino.models:NEUTRINO",
     "scalar-decay": "jaxbsm.cosmology.models:SCALAR_DECAY",
+    "scalar-decay-exact": "jaxbsm.cosmology.models:SCALAR_DECAY_EXACT",
 }
 
 
@@ -48,8 +49,7 @@ def observables() -> dict[str, ObservableInfo]:
     """Every observable some registered model predicts, by name (imports every model)."""
     out: dict[str, ObservableInfo] = {}
     for name in MODELS:
-        model = get_model(name)
-        for info in model.observables + model.bound_observables:
+        for info in get_model(name).observables:
             if out.setdefault(info.name, info) != info:
                 raise ValueError(f"observable {info.name!r} is declared with different metadata by two models")
     return dict(sorted(out.items()))

@@ -28,6 +28,7 @@ import jax
 import jax.numpy as jnp
 import numpy as np
 
+from jaxbsm.checks import require_float64
 from jaxbsm.likelihoods import shapes
 from jaxbsm.likelihoods.records import load_dataset
 from jaxbsm.model import STATUS, Model
@@ -131,29 +132,17 @@ class Likelihood:
         return list(self.references)
 
 
-def build_likelihood(model: str | Model, datasets: Sequence[str], fixed: Mapping[str, float] | None = None) -> Likelihood:
-    """Bind ``model`` (name or Model) to the named datasets (or dataset YAML paths).
-
-    ``fixed``: the values a fit holds fixed; a model with ``bind`` is specialised to them (and to
-    the observables the datasets measure) first.
-    """
+def build_likelihood(model: str | Model, datasets: Sequence[str]) -> Likelihood:
+    """Bind ``model`` (name or Model) to the named datasets (or dataset YAML paths); every observable
+    a dataset measures must be one the model predicts (DataError naming file, record and field)."""
+    require_float64("build_likelihood")
     model = get_model(model) if isinstance(model, str) else model
     if not datasets:
         raise ValueError("build_likelihood: at least one dataset is needed")
-    known = model.observable_names + tuple(o.name for o in model.bound_observables)
-    loaded = [load_dataset(d, known, model.name) for d in datasets]
-    if fixed and model.bind is not None:
-        needed = frozenset(m.observable for ds in loaded for m in ds.measurements)
-        model = model.bind({k: float(v) for k, v in fixed.items()}, needed)
+    loaded = [load_dataset(d, model.observable_names, model.name) for d in datasets]
     measured, value, sp, sm, blocks, limits, terms, refs = [], [], [], [], [], [], [], []
     for ds in loaded:
         for m in ds.measurements:
-            if m.observable not in model.observable_names:
-                raise ValueError(
-                    f"dataset {ds.name!r} ({ds.path}) measures {m.observable!r}, which model {model.name!r} "
-                    "predicts only in fits that fix the values its tables need (model description); "
-                    f"unbound it predicts {', '.join(model.observable_names)}"
-                )
             if m.bibtex() not in refs:
                 refs.append(m.bibtex())
         meas = [m for m in ds.measurements if not m.is_limit]

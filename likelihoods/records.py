@@ -7,8 +7,9 @@ Each measurement names its ``observable`` (a jaxbsm observable name), then eithe
 ``uncertainties`` (a mapping of named components, each a number or {plus, minus}; components add in
 quadrature, separately above and below) or a ``limit`` {upper, cl}; and its ``experiment``, ``year``,
 ``arxiv``, ``inspire`` key, ``title`` and ``journal``. ``correlations`` entries give a correlation
-matrix of the total uncertainties of listed observables. Files are read with yaml.safe_load; every
-problem is reported with the file, the record and the field.
+matrix of the total uncertainties of listed observables. Files are read with
+jaxbsm.yamlio.read_yaml (safe; YAML 1.2 floats; duplicate keys refused); every problem is reported
+with the file, the record and the field.
 
 The data layer knows no physics: observable names are checked against what a model predicts when
 a likelihood binds the dataset to it (``load_dataset(..., observables=model names)``).
@@ -23,7 +24,8 @@ from importlib import resources
 from pathlib import Path
 
 import numpy as np
-import yaml
+
+from jaxbsm.yamlio import YAMLFileError, read_yaml
 
 DATA_DIR = Path(str(resources.files("jaxbsm.likelihoods").joinpath("data")))
 
@@ -88,11 +90,9 @@ def load_dataset(name_or_path: str, observables: Sequence[str] | None = None, mo
         if not path.exists():
             raise DataError(f"unknown dataset {name_or_path!r}; shipped datasets: {', '.join(list_datasets())}")
     try:
-        raw = yaml.safe_load(path.read_text())
-    except yaml.YAMLError as exc:
-        raise DataError(f"{path}: malformed YAML: {exc}") from None
-    except OSError as exc:
-        raise DataError(f"{path}: cannot read: {exc}") from None
+        raw = read_yaml(path)
+    except YAMLFileError as exc:
+        raise DataError(str(exc)) from None
     return _parse(raw, str(path), observables, model)
 
 
@@ -112,8 +112,16 @@ def _parse(raw, where: str, observables: Sequence[str] | None = None, model: str
     if len(set(m.observable for m in meas)) != len(meas):
         raise DataError(f"{where}: an observable appears twice; combine the measurements first")
     corr = np.eye(len(measured))
-    for j, block in enumerate(raw.get("correlations") or []):
-        _correlation_block(block, measured, corr, f"{where}, correlations {j}")
+    blocks = raw.get("correlations") or []
+    if not isinstance(blocks, list):
+        raise DataError(f"{where}: field 'correlations' must be a list of {{observables, matrix}} blocks")
+    owner: dict[str, int] = {}  # observable -> the block that set its correlations
+    for j, block in enumerate(blocks):
+        for n in _correlation_block(block, measured, corr, f"{where}, correlations {j}"):
+            if n in owner:
+                raise DataError(f"{where}, correlations {j}: observable {n!r} is also in block {owner[n]}; blocks must not overlap "
+                                "(one block per group of correlated observables)")
+            owner[n] = j
     if np.any(np.linalg.eigvalsh(corr) <= 0):
         raise DataError(f"{where}: correlation matrix is not positive definite")
     offset = _number(raw.get("chi2_offset", 0.0), where, "chi2_offset")
@@ -141,8 +149,11 @@ def _measurement(r, where: str, observables: Sequence[str] | None, model: str) -
             f"{where}: field 'observable': model {model!r} does not predict {r['observable']!r}; "
             f"it predicts {', '.join(observables)}"
         )
+    year = r["year"]
+    if isinstance(year, bool) or not isinstance(year, int) or not 1900 <= year <= 2100:
+        raise DataError(f"{where}: field 'year' = {year!r} must be a year (an integer in 1900-2100)")
     common = dict(
-        observable=str(r["observable"]), experiment=str(r["experiment"]), year=int(r["year"]),
+        observable=str(r["observable"]), experiment=str(r["experiment"]), year=year,
         arxiv=str(r["arxiv"]), inspire=str(r["inspire"]), title=str(r["title"]), journal=str(r["journal"]),
     )
     if ("value" in r) == ("limit" in r):
@@ -181,10 +192,16 @@ def _number(x, where: str, field: str) -> float:
     return float(x)
 
 
-def _correlation_block(block, measured: list[str], corr: np.ndarray, where: str) -> None:
+def _correlation_block(block, measured: list[str], corr: np.ndarray, where: str) -> list[str]:
+    """Write one block into ``corr``; returns its observables."""
     if not isinstance(block, dict) or set(block) != {"observables", "matrix"}:
         raise DataError(f"{where}: must be {{observables: [...], matrix: [[...]]}}")
     names = block["observables"]
+    if not isinstance(names, list) or not all(isinstance(n, str) for n in names):
+        raise DataError(f"{where}: 'observables' must be a list of observable names, got {names!r}")
+    repeated = sorted({n for n in names if names.count(n) > 1})
+    if repeated:
+        raise DataError(f"{where}: observable(s) {', '.join(repeated)} listed twice in one block")
     for n in names:
         if n not in measured:
             raise DataError(f"{where}: observable {n!r} is not a measured (non-limit) observable of this dataset")
@@ -199,3 +216,4 @@ def _correlation_block(block, measured: list[str], corr: np.ndarray, where: str)
         raise DataError(f"{where}: correlation entries must lie in [-1, 1]")
     idx = [measured.index(n) for n in names]
     corr[np.ix_(idx, idx)] = mat
+    return names

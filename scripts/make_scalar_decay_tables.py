@@ -13,6 +13,7 @@ Usage (from the repository root; about an hour on 2 CPU cores with two parts)::
 
     python scripts/make_scalar_decay_tables.py --work /tmp/sd-tables --part 0/2 &
     python scripts/make_scalar_decay_tables.py --work /tmp/sd-tables --part 1/2
+    python scripts/make_scalar_decay_tables.py --work /tmp/sd-tables --repair    # failed points, if any
     python scripts/make_scalar_decay_tables.py --work /tmp/sd-tables --assemble
 """
 
@@ -29,6 +30,7 @@ from pathlib import Path
 import numpy as np
 
 from jaxbsm.cosmology import scalar_decay_tables as sdt
+from jaxbsm.status import SolverError, Status
 
 OUT = Path(__file__).resolve().parents[1] / "jaxbsm" / "cosmology" / sdt.TABLE_FILE
 
@@ -54,12 +56,44 @@ def slab(i: int, work: Path) -> None:
     shape = (g.ln_lam_hm.size, g.ln_y_hm.size, g.ln_m_N.size)
     ln_hm, status = np.empty(shape), np.empty(shape, np.int32)
     for a, b in np.ndindex(shape[:2]):
-        lam, y = float(np.exp(g.ln_lam_hm[a])), float(np.exp(g.ln_y_hm[b]))
-        ln_hm[a, b], status[a, b] = sdt.lambda_hm_point(m_S, lam, y, np.exp(g.ln_m_N))
-        print(f"m_S = {m_S:g}, lam = {lam:.3g}, y = {y:.3g}: lambda_hm = {np.exp(ln_hm[a, b]).round(5)} ({time.time() - t0:.0f} s)", flush=True)
-    tmp = work / f".slab-{i}.tmp.npz"
-    np.savez(tmp, ln_omega_per_keV=ln_f, ln_mean_q=ln_q, ln_lambda_hm=ln_hm, lambda_hm_status=status, seconds=time.time() - t0)
+        ln_hm[a, b], status[a, b] = _point(m_S, g.ln_lam_hm[a], g.ln_y_hm[b], t0)
+    _save(path, ln_omega_per_keV=ln_f, ln_mean_q=ln_q, ln_lambda_hm=ln_hm, lambda_hm_status=status, seconds=time.time() - t0)
+
+
+def _point(m_S: float, ln_lam: float, ln_y: float, t0: float):
+    """ln λ_hm and status at the m_N nodes; a failed solve is recorded (status, NaN) and reported,
+    not fatal: ``--repair`` recomputes such points once the solver is fixed."""
+    lam, y = float(np.exp(ln_lam)), float(np.exp(ln_y))
+    try:
+        ln_hm, status = sdt.lambda_hm_point(m_S, lam, y, np.exp(sdt.GRID.ln_m_N))
+    except SolverError as e:
+        print(f"FAILED m_S = {m_S:g}, lam = {lam:.3g}, y = {y:.3g}: {e}", flush=True)
+        return np.nan, Status.MAX_STEPS
+    print(f"m_S = {m_S:g}, lam = {lam:.3g}, y = {y:.3g}: lambda_hm = {np.exp(ln_hm).round(5)} ({time.time() - t0:.0f} s)", flush=True)
+    return ln_hm, status
+
+
+def _save(path: Path, **arrays) -> None:
+    tmp = path.with_name(f".{path.stem}.tmp.npz")
+    np.savez(tmp, **arrays)
     tmp.replace(path)
+
+
+def repair(work: Path) -> None:
+    """Recompute the λ_hm nodes of every saved slab whose status is not OK."""
+    g = sdt.GRID
+    for i, m_S in enumerate(g.m_S_nodes()):
+        path = work / f"slab-{i}.npz"
+        if not path.exists():
+            continue
+        data = dict(np.load(path, allow_pickle=False))
+        bad = sorted({(a, b) for a, b, _ in zip(*np.nonzero(data["lambda_hm_status"] != Status.OK))})
+        t0 = time.time()
+        for a, b in bad:
+            data["ln_lambda_hm"][a, b], data["lambda_hm_status"][a, b] = _point(float(m_S), g.ln_lam_hm[a], g.ln_y_hm[b], t0)
+        if bad:
+            data["seconds"] = data["seconds"] + time.time() - t0
+            _save(path, **data)
 
 
 def assemble(work: Path) -> None:
@@ -69,6 +103,9 @@ def assemble(work: Path) -> None:
     if missing:
         raise SystemExit(f"missing slabs: {', '.join(missing)}")
     parts = [dict(np.load(p, allow_pickle=False)) for p in slabs]
+    failed = sum(int(np.sum(p["lambda_hm_status"] != Status.OK)) for p in parts)
+    if failed:
+        raise SystemExit(f"{failed} lambda_hm nodes failed; run --repair first")
     tables = {k: np.stack([p[k] for p in parts]) for k in ("ln_omega_per_keV", "ln_mean_q", "ln_lambda_hm", "lambda_hm_status")}
     meta = {
         "made_by": f"python scripts/make_scalar_decay_tables.py at commit {git_revision()}",
@@ -85,9 +122,13 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--work", required=True, help="folder for the per-m_S slabs (resumable)")
     parser.add_argument("--part", default="0/1", help="K/N: compute m_S nodes K, K+N, K+2N, ... (default 0/1: all)")
     parser.add_argument("--assemble", action="store_true", help="write the package table from the slabs")
+    parser.add_argument("--repair", action="store_true", help="recompute the failed lambda_hm nodes of the saved slabs")
     args = parser.parse_args(argv)
     work = Path(args.work)
     work.mkdir(parents=True, exist_ok=True)
+    if args.repair:
+        repair(work)
+        return
     if args.assemble:
         assemble(work)
         return

@@ -53,7 +53,8 @@ def toy_registered(tmp_path, monkeypatch):
     return tmp_path
 
 
-@pytest.mark.parametrize("name", registry.list_models())
+# the exact variants run whole solver chains (seconds per point): test_scalar_decay_model.py covers them
+@pytest.mark.parametrize("name", [m for m in registry.list_models() if not m.endswith("-exact")])
 def test_every_registered_model_predicts_what_it_declares(name):
     model = registry.get_model(name)
     assert model.name == name

@@ -14,7 +14,7 @@ Field keys: name, Y, chirality (L, R or S) are required; su3 and su2 default to 
 multiplicity to 1, charges to none (charge 0 under each listed U(1)), sm and vev to false.
 Representations are names (SU(3): 1, 3, 3bar, 6, 6bar, 8, ..., "(p,q)"; SU(2): the dimension;
 or singlet/fundamental/adjoint). Charges and Y are integers or fraction strings ("-7/2"; YAML
-reads an unquoted -7/2 as that string); floats are rejected. Files are read with yaml.safe_load;
+reads an unquoted -7/2 as that string); floats are rejected. Files are read with jaxbsm.yamlio.read_yaml (safe; duplicate keys refused);
 every error is a ModelFileError naming the file, the field and the offending value.
 """
 
@@ -22,9 +22,8 @@ from __future__ import annotations
 
 from pathlib import Path
 
-import yaml
-
 from jaxbsm.consistency.fields import Field, FieldContent
+from jaxbsm.yamlio import YAMLFileError, read_yaml
 
 DATA_DIR = Path(__file__).parent / "data"
 TOP_KEYS = {"name", "description", "reference", "charges", "fields"}
@@ -53,9 +52,9 @@ def load_model(name_or_path: str | Path) -> FieldContent:
             )
         path = models[str(name_or_path)]
     try:
-        data = yaml.safe_load(path.read_text())
-    except yaml.YAMLError as e:
-        raise ModelFileError(f"{path}: malformed YAML: {' '.join(str(e).split())}") from None
+        data = read_yaml(path)
+    except YAMLFileError as e:
+        raise ModelFileError(str(e)) from None
     return model_from_dict(data, str(path))
 
 

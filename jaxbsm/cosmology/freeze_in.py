@@ -127,7 +127,7 @@ import jax
 import jax.numpy as jnp
 import numpy as np
 
-from jaxbsm.checks import is_concrete, require
+from jaxbsm.checks import is_concrete, require, require_float64
 from jaxbsm.constants import BOLTZMANN_EV_PER_K, HBAR_GEV_PS, SPEED_OF_LIGHT
 from jaxbsm.cosmology import higgs_portal, portal_rates
 from jaxbsm.cosmology.bessel import k012e
@@ -708,6 +708,7 @@ def solve_freeze_in(m_S, lam, y, m_N, *, g=None, s_equilibrium=False, spectrum=T
     (FreezeInResult), never a silent number.
     """
     where = "solve_freeze_in"
+    require_float64(where)
     require(where, "positive", "(GeV)", m_S=m_S, m_N=m_N)
     require(where, "nonnegative", "", lam=lam, y=y)
     if is_concrete(m_S) and is_concrete(m_N) and np.any(np.asarray(m_S) <= 2.0 * np.asarray(m_N)):

@@ -147,11 +147,32 @@ def momentum_range(q_table, f_table, eps_number: float = 1e-8, eps_momentum: flo
     return jnp.exp(lo), jnp.exp(hi)
 
 
+def _ln_f_filled(ln_q, f_table):
+    """ln f on the table with its empty bins filled (``from_table``), relative to max f (an absolute
+    1e-300 f_max can be subnormal): an empty bin i continues from j, the last filled bin below it,
+    as ln f_j + s (ln q_i − ln q_j) with s = min(log slope between j and the filled bin before it, −1);
+    empty bins below the first filled one take its value."""
+    f_max = jnp.max(f_table)
+    filled = f_table > 1e-300 * f_max
+    ln_r = jnp.log(jnp.where(filled, f_table / f_max, 1.0))
+    idx = jnp.arange(ln_q.shape[0])
+    first = jnp.argmax(filled)
+    last = jnp.maximum(jax.lax.cummax(jnp.where(filled, idx, -1)), first)  # last filled bin ≤ i (first below it)
+    before = jnp.maximum(jax.lax.cummax(jnp.where(filled, idx, -1))[jnp.maximum(last - 1, 0)], first)  # filled bin before it
+    pair = last > before
+    slope = jnp.where(pair, (ln_r[last] - ln_r[before]) / jnp.where(pair, ln_q[last] - ln_q[before], 1.0), -1.0)
+    ln_fill = ln_r[last] + jnp.minimum(slope, -1.0) * jnp.maximum(ln_q - ln_q[last], 0.0)
+    return jnp.log(f_max) + jnp.where(filled, ln_r, ln_fill)
+
+
 def from_table(q_table, f_table, m_keV, t_ratio, omega, *, q_min=None, q_max=None, n_q: int = 32, T_cmb: float = 2.7255):
     """Species from a tabulated f on increasing q_table (e.g. freeze_in's bin centres and averages).
 
     ln f is interpolated by a cubic spline in ln q (interpax; d ln f/d ln q from the same spline),
-    so gradients flow from f_table. f ≤ 0 entries (empty bins) are floored at 1e-300 of max f.
+    so gradients flow from f_table. Empty bins (f ≤ 1e-300 max f: underflow of a steep tail) continue
+    ln f along the log slope of the last two filled bins before them, at least as steep as −1: a flat
+    floor there left a cliff that the spline overshot, by up to e^{30} at the nodes of a hot
+    spectrum (live point 146 of tests/cosmology/data/make_scalar_decay_live_points.py).
     [q_min, q_max] (inside the table) must hold the bulk of q³ f; None (default) takes
     ``momentum_range`` of the table, so hot and cold spectra alike get their nodes where N is.
     """
@@ -165,10 +186,8 @@ def from_table(q_table, f_table, m_keV, t_ratio, omega, *, q_min=None, q_max=Non
         q_max = auto[1] if q_max is None else q_max
     elif is_concrete(q_table) and not (float(q_table[0]) <= q_min < q_max <= float(q_table[-1])):
         raise ValueError(f"q range [{q_min}, {q_max}] must lie inside the table [{float(q_table[0])}, {float(q_table[-1])}]")
-    f_max = jnp.max(f_table)
-    r = f_table / f_max  # floored relative to the maximum (an absolute 1e-300 f_max can be subnormal)
-    ln_f = jnp.log(f_max) + jnp.where(r > 1e-300, jnp.log(jnp.where(r > 1e-300, r, 1.0)), np.log(1e-300))
-    spline = interpax.Interpolator1D(jnp.log(q_table), ln_f, method="cubic2")
+    ln_q = jnp.log(q_table)
+    spline = interpax.Interpolator1D(ln_q, _ln_f_filled(ln_q, f_table), method="cubic2")
     return from_distribution(
         lambda q: jnp.exp(spline(jnp.log(q))), m_keV, t_ratio, omega, q_min=q_min, q_max=q_max, n_q=n_q, T_cmb=T_cmb
     )

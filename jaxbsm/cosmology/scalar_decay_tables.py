@@ -87,13 +87,13 @@ class Grid(NamedTuple):
 
 
 GRID = Grid(
-    x_below=np.linspace(np.log(np.sqrt(1.0 - (BOX["m_S"][0] / M_THRESHOLD) ** 2)), np.log(BETA_MIN), 13),
-    x_above=np.linspace(np.log(DELTA_MIN), np.log(BOX["m_S"][1] - M_THRESHOLD), 17),
+    x_below=np.linspace(np.log(np.sqrt(1.0 - (BOX["m_S"][0] / M_THRESHOLD) ** 2)), np.log(BETA_MIN), 9),
+    x_above=np.linspace(np.log(DELTA_MIN), np.log(BOX["m_S"][1] - M_THRESHOLD), 13),
     ln_lam=_log_nodes(*BOX["lam"], 6),
     ln_y=_log_nodes(*BOX["y"], 4),
     ln_lam_hm=_log_nodes(*BOX["lam"], 2),
     ln_y_hm=_log_nodes(*BOX["y"], 4),
-    ln_m_N=_log_nodes(*BOX["m_N"], 3),
+    ln_m_N=_log_nodes(*BOX["m_N"], 2),
 )
 
 
@@ -168,7 +168,7 @@ class Surrogate(NamedTuple):
 
         def side(patch: Patch, x):
             at_nodes = patch.ln_lambda_hm(x, ln_lam, ln_y)  # ln λ_hm at the m_N nodes
-            ln_hm = interpax.interp1d(jnp.log(m_N), jnp.asarray(GRID.ln_m_N), at_nodes, method="cubic2")
+            ln_hm = interpax.interp1d(jnp.log(m_N), jnp.asarray(GRID.ln_m_N), at_nodes, method="cubic2", extrap=True)
             return jnp.stack([patch.ln_omega_per_keV(x, ln_lam, ln_y), patch.ln_mean_q(x, ln_lam, ln_y), ln_hm])
 
         below = m_S < M_THRESHOLD
@@ -180,12 +180,20 @@ class Surrogate(NamedTuple):
 
 @functools.cache
 def surrogate() -> Surrogate:
-    """The splines of the stored tables (read once per process)."""
+    """The splines of the stored tables (read once per process; built eagerly even when first asked
+    for under jit, so that the cached splines hold arrays, not tracers)."""
+    with jax.ensure_compile_time_eval():
+        return _build_surrogate()
+
+
+def _build_surrogate() -> Surrogate:
     t = read_tables()
     if np.any(t.lambda_hm_status != Status.OK):
         raise ValueError(f"{TABLE_FILE}: {int(np.sum(t.lambda_hm_status != Status.OK))} λ_hm nodes without a bracketed half mode")
     g = {k: jnp.asarray(v) for k, v in GRID._asdict().items()}
-    spline = functools.partial(interpax.Interpolator3D, method="cubic2")
+    # extrap: the side of the threshold not taken is evaluated at its end node, which rounding can put
+    # a hair outside; interpax's default NaN there turned every reverse-mode gradient into NaN (0·NaN)
+    spline = functools.partial(interpax.Interpolator3D, method="cubic2", extrap=True)
     n = GRID.x_below.size
 
     def patch(x, rows: slice) -> Patch:

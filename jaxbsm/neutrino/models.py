@@ -50,9 +50,20 @@ OBSERVABLES = (
 DEG = jnp.pi / 180.0
 
 
+#: sin²θ is held inside [EPS, 1 − EPS] for the angles: at exactly 0 or 1, d arcsin(√s²)/ds² is
+#: infinite and the chain rule gave NaN gradients at the corners of the box (their value changes by
+#: O(1e-15), their gradient there is 0)
+SIN2_EPS = 1e-15
+
+
+def mixing_angles(p):
+    """θ12, θ13, θ23 [rad] from the sin²θ parameters (``SIN2_EPS``)."""
+    return [jnp.arcsin(jnp.sqrt(jnp.clip(p[f"sin2_theta{ij}"], SIN2_EPS, 1.0 - SIN2_EPS))) for ij in ("12", "13", "23")]
+
+
 def mixing_and_masses(p):
     """PMNS matrix (..., 3, 3) and masses (..., 3) in eV from a neutrino parameter dict."""
-    theta = [jnp.arcsin(jnp.sqrt(p[f"sin2_theta{ij}"])) for ij in ("12", "13", "23")]
+    theta = mixing_angles(p)
     v = pmns.pmns(*theta, p["delta_cp"] * DEG, p["phi1"] * DEG, p["phi2"] * DEG)
     m = spectrum.masses(p["m_lightest"], p["dm21"] * 1e-5, p["dm3l"] * 1e-3)
     return v, m
@@ -60,7 +71,7 @@ def mixing_and_masses(p):
 
 def predict(p):
     v, m = mixing_and_masses(p)
-    theta = [jnp.arcsin(jnp.sqrt(p[f"sin2_theta{ij}"])) for ij in ("12", "13", "23")]
+    theta = mixing_angles(p)
     out = {name: jnp.asarray(p[name]) for name in _OSCILLATION}
     out["m_lightest"] = jnp.asarray(p["m_lightest"])
     out["m_beta"] = spectrum.m_beta(v, m)
@@ -80,8 +91,10 @@ def predict(p):
 
 
 def physical(p):
-    """dm3l = 0 has no ordering; dm21 must be positive."""
-    return (jnp.abs(p["dm3l"]) > 0.0) & (p["dm21"] > 0.0)
+    """dm3l = 0 has no ordering; dm21 must be positive; in the inverted ordering (dm3l = Δm²32 < 0)
+    m1² = m3² + |Δm²32| − Δm²21 > m3² needs |Δm²32| > Δm²21 (else the spectrum is not inverted)."""
+    inverted_ok = (p["dm3l"] > 0.0) | (-p["dm3l"] * 1e-3 > p["dm21"] * 1e-5)  # units: 1e-3 and 1e-5 eV²
+    return (jnp.abs(p["dm3l"]) > 0.0) & (p["dm21"] > 0.0) & inverted_ok
 
 
 PARAMETERS = (

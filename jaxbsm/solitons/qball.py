@@ -41,7 +41,9 @@ from typing import NamedTuple
 
 import jax
 import jax.numpy as jnp
+import numpy as np
 
+from jaxbsm.checks import is_concrete, require
 from jaxbsm.solitons.bounce import S_PSI, BounceResult, bounce, bounce_profile
 from jaxbsm.solitons.roots import bisection, bracketed_secant
 from jaxbsm.status import Status, first_failure, where_failed
@@ -123,6 +125,21 @@ class QBall(NamedTuple):
     status: jax.Array
 
 
+def _check_inputs(where: str, Q, M, A, lam, *, lam_rule: str = "positive") -> None:
+    """ValueError naming the parameter, its value and the allowed range, for concrete inputs outside
+    the potential's domain: Q, M, A > 0, λ > 0 (or ≥ 0: ``lam_rule``), and M² > A²/(2λ) (the origin
+    the global minimum of U) where λ > 0."""
+    require(where, "positive", "(charge, dimensionless)", Q=Q)
+    require(where, "positive", "[GeV]", M=M, A=A)
+    require(where, lam_rule, "(quartic coupling)", lam=lam)
+    if is_concrete(M, A, lam):
+        M_, A_, lam_ = (np.asarray(x, float) for x in (M, A, lam))
+        bad = (lam_ > 0) & ~(M_**2 > A_**2 / (2 * np.where(lam_ > 0, lam_, 1.0)))
+        if np.any(bad):
+            raise ValueError(f"{where}: need M^2 > A^2/(2 lam) (the origin the global minimum of U), got M = {M_!r}, A = {A_!r}, "
+                             f"lam = {lam_!r}: M^2 = {M_**2!r} against A^2/(2 lam) = {A_**2 / (2 * np.where(lam_ > 0, lam_, 1.0))!r}")
+
+
 def _thin_wall_constants(M, A, lam):
     """ω₀ (GeV), φ₀ (GeV) and wall tension σ (GeV³) of the degenerate Û_{ω₀} = λφ²(φ − φ₀)².
 
@@ -162,6 +179,7 @@ def qball_energy(Q, M, A, lam, max_iter: int = 40) -> QBall:
     ω* is under stop_gradient; E is stationary in ω, so gradients follow from the envelope theorem
     (module docstring) and an error δt in ω* costs only O(δt²) in E.
     """
+    _check_inputs("qball_energy", Q, M, A, lam)
     sg = jax.lax.stop_gradient
     Qs, Ms, As, ls = sg(Q), sg(M), sg(A), sg(lam)
     logQ = jnp.log(Qs)
@@ -202,6 +220,7 @@ def thick_wall_energy(Q, M, A, lam=0.0):
     λ m*⁵ S_ψ4/A⁴ with m*² = M²(1 − w²);
     series: QM[1 − ε²/6 − ε⁴/8 + (λM²/A²)(S_ψ4/(3S_ψ)) ε⁴] + O(ε⁶).
     """
+    _check_inputs("thick_wall_energy", Q, M, A, lam, lam_rule="nonnegative")
     eps = Q * A**2 / (3 * S_PSI * M**2)
     w2 = 0.5 * (1 + jnp.sqrt(1 - 4 * eps**2))
     w = jnp.sqrt(w2)
@@ -221,6 +240,7 @@ def thin_wall_energy(Q, M, A, lam):
     E = ω₀Q + 4πσ (3Q/(4πω₀φ₀²))^{2/3}; the next corrections are O(Q^{1/3}).
     Requires M² > A²/(2λ).
     """
+    _check_inputs("thin_wall_energy", Q, M, A, lam)
     w0, phi0, sigma = _thin_wall_constants(M, A, lam)
     lead = w0 * Q
     return lead, lead + 4 * jnp.pi * sigma * (3 * Q / (4 * jnp.pi * w0 * phi0**2)) ** (2 / 3)

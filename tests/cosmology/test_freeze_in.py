@@ -390,3 +390,17 @@ def test_plane_against_the_previous_solver():
         assert l1.max() < 1e-4, (m, l1.max())
         held = weight > 1e-4 * weight.max(axis=-1, keepdims=True)
         assert np.all(np.abs(f[held] / f_ref[held] - 1) < 1e-3), m
+
+
+def test_edges_of_the_coupling_range():
+    """Issue 19: a size-1 batch returned a plain tuple; λ = 0 gave Ω = NaN, y = 0 ⟨q⟩ = NaN, and the
+    gradient at λ = 0 raised. Now: a FreezeInResult of shape (1,); no S, no N at λ = 0 (Ω = 0, flagged);
+    at y = 0 nothing decays into N with a momentum (⟨q⟩ = 0); the gradient at λ = 0 is finite."""
+    r = fi.solve_freeze_in(100.0, np.array([1e-8]), 1e-7, M_N, spectrum=False)
+    assert isinstance(r, fi.FreezeInResult) and r.omega_h2.shape == (1,)
+    for lam, y in ((0.0, 1e-7), (1e-8, 0.0)):
+        r = fi.solve_freeze_in(100.0, lam, y, M_N, spectrum=False)
+        assert all(np.isfinite(float(getattr(r, k))) for k in ("omega_h2", "mean_q", "Y_S", "Y_N")), (lam, y)
+    assert float(fi.solve_freeze_in(100.0, 0.0, 1e-7, M_N, spectrum=False).omega_h2) == 0.0
+    g = jax.grad(lambda lam: fi.solve_freeze_in(100.0, lam, 1e-7, M_N, spectrum=False).omega_h2)(0.0)
+    assert np.isfinite(float(g))

@@ -268,6 +268,6 @@ def test_wdm_limit_datasets_load(name):
     from jaxbsm.registry import get_model
 
     model = get_model("scalar-decay")
-    ds = load_dataset(name, [o.name for o in model.observables + model.bound_observables], model.name)
+    ds = load_dataset(name, model.observable_names, model.name)
     assert ds.measurements[0].is_limit and ds.measurements[0].cl == DATASETS[name][1]
     assert ds.measurements[0].observable == "lambda_hm"

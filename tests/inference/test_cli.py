@@ -87,6 +87,33 @@ def test_fit_writes_all_files_and_refuses_overwrite(capsys, tmp_path, fake_fits)
     assert code == 2 and str(out_dir) in err and "--force" in err
 
 
+def test_bad_sizes_refused_before_any_directory(capsys, tmp_path, fake_fits):
+    """Issue 19: --seed 99999999999999999999 raised OverflowError and left an empty output directory."""
+    import yaml
+
+    path = tmp_path / "tiny.yaml"
+    path.write_text(yaml.safe_dump(gauss_config_dict()))
+    out_dir = tmp_path / "out"
+    code, out, err = run(capsys, "fit", str(path), "--out", str(out_dir), "--seed", "99999999999999999999")
+    assert code == 2 and "'nuts.seed' = 99999999999999999999" in err and "[0, 4294967295]" in err
+    assert not out_dir.exists()
+
+
+def test_ctrl_c_says_where_the_draws_are(capsys, tmp_path, fake_fits, monkeypatch):
+    """Issue 19: Ctrl-C printed a raw KeyboardInterrupt traceback; now one line and exit code 130."""
+    import yaml
+
+    def interrupted(*args, **kwargs):
+        raise KeyboardInterrupt
+
+    monkeypatch.setattr("jaxbsm.inference.nuts.run_nuts", interrupted)
+    path = tmp_path / "tiny.yaml"
+    path.write_text(yaml.safe_dump(gauss_config_dict()))
+    code, _, err = run(capsys, "fit", str(path), "--out", str(tmp_path / "out"), "--no-progress")
+    assert code == 130 and "Traceback" not in err
+    assert err.strip().startswith("jaxbsm: interrupted;") and f"jaxbsm fit {path} --resume" in err
+
+
 def test_bib_and_bestfit(capsys, tmp_path, fake_fits):
     import yaml
 
@@ -116,3 +143,42 @@ def test_fit_end_to_end_on_shipped_fit(capsys, tmp_path):
     assert "pull" in out
     code, out, _ = run(capsys, "bib", "flavour-c9-2017")
     assert code == 0 and "@" in out
+
+
+def test_output_directory_is_locked_and_forced_reruns_start_clean(capsys, tmp_path, fake_fits, monkeypatch):
+    """Issue 19: two runs into one --out mixed their results; a --force rerun killed after its first
+    checkpoint left the old posterior beside the new checkpoint."""
+    import os
+    import subprocess
+
+    import yaml
+
+    from jaxbsm.inference.results import LOCK_FILE, output_lock
+
+    path = tmp_path / "tiny.yaml"
+    path.write_text(yaml.safe_dump(gauss_config_dict(bestfit={"starts": 2, "steps": 20})))
+    out_dir = tmp_path / "out"
+    assert run(capsys, "fit", str(path), "--out", str(out_dir), "--samples", "50", "--no-progress")[0] == 0
+    assert not (out_dir / LOCK_FILE).exists()
+
+    # a live process holds the lock: refused, naming it
+    holder = subprocess.Popen(["sleep", "30"])
+    try:
+        (out_dir / LOCK_FILE).write_text(str(holder.pid))
+        code, _, err = run(capsys, "fit", str(path), "--out", str(out_dir), "--force", "--no-progress")
+        assert code == 2 and f"in use by another jaxbsm run (process {holder.pid})" in err
+    finally:
+        holder.kill()
+        holder.wait()
+    # its process is gone: the stale lock is taken over
+    with output_lock(out_dir):
+        assert (out_dir / LOCK_FILE).read_text() == str(os.getpid())
+    assert not (out_dir / LOCK_FILE).exists()
+
+    # a forced rerun that dies while sampling leaves no result of the run before
+    def killed(*args, **kwargs):
+        raise KeyboardInterrupt
+
+    monkeypatch.setattr("jaxbsm.inference.nuts.run_nuts", killed)
+    assert run(capsys, "fit", str(path), "--out", str(out_dir), "--force", "--no-progress")[0] == 130
+    assert not (out_dir / "posterior.nc").exists() and not (out_dir / "summary.csv").exists()

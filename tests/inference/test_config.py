@@ -60,6 +60,17 @@ BAD = [
     ({"bestfit": {"starts": 0}}, "bestfit.starts", ">= 1"),
     ({"colour": "red"}, "colour", "allowed fields"),
     ({"name": ""}, "name", "non-empty string"),
+    # issue 19: a fit name becomes results/<name>: "../../x" wrote outside results/
+    ({"name": "../../x"}, "name", "not starting with '.'"),
+    ({"name": "a/b"}, "name", "letters, digits"),
+    # issue 19: a dataset listed twice was counted twice (chi2 at the SM 2.91 -> 5.65)
+    ({"datasets": ["fake-data", "fake-data"]}, "datasets", "fake-data repeated"),
+    # issue 19: sizes the machine cannot hold are refused before any work (they grew to 5.5 GB,
+    # died in JAX, or raised OverflowError after creating the output directory)
+    ({"nuts": {"samples": 1e20}}, "nuts.samples", "an integer"),
+    ({"nuts": {"chains": 1000000000}}, "nuts.chains", "[1, 4096]"),
+    ({"nuts": {"chains": 4000, "samples": 1000000}}, "nuts.samples", "chains x samples"),
+    ({"nuts": {"seed": 99999999999999999999}}, "nuts.seed", "[0, 4294967295]"),
 ]
 
 
@@ -85,6 +96,22 @@ def test_malformed_yaml_and_missing_file(tmp_path):
         load_config(path, known_datasets=[], model_lookup=lookup)
 
 
+def test_yaml_as_users_write_it(tmp_path):
+    """Issue 19: `low: 1e-9` and `1e308` are floats (PyYAML's YAML 1.1 read them as strings, then
+    refused as "not a finite number"); a repeated key is refused with its lines (PyYAML kept the last
+    value silently); a binary file is named in the error."""
+    text = make_config().to_yaml().replace("low: -3.0", "low: -3e0")
+    path = tmp_path / "fit.yaml"
+    path.write_text(text)
+    assert load_config(path, known_datasets=["fake-data"], model_lookup=lookup).parameters["x"].low == -3.0
+    path.write_text(text.replace("name: ", "name: first\nname: ", 1))
+    with pytest.raises(ConfigError, match=r"fit.yaml: malformed YAML: key 'name' repeated \(first on line 1, again on line 2\)"):
+        load_config(path, known_datasets=["fake-data"], model_lookup=lookup)
+    path.write_bytes(b"\x89PNG\r\n\x1a\n\x00\xff")
+    with pytest.raises(ConfigError, match="fit.yaml: not a UTF-8 text file"):
+        load_config(path, known_datasets=["fake-data"], model_lookup=lookup)
+
+
 def test_yaml_is_never_evaluated(tmp_path):
     path = tmp_path / "evil.yaml"
     path.write_text("name: !!python/object/apply:os.system ['echo hi']\n")
@@ -97,3 +124,20 @@ def test_command_line_overrides_are_validated():
     assert config.nuts.chains == 3 and config.nuts.seed == 1
     with pytest.raises(ConfigError, match="'nuts.samples' = 0"):
         make_config().with_overrides(nuts={"samples": 0})
+
+
+def test_relative_dataset_paths_follow_the_fit_file(tmp_path, monkeypatch):
+    """Issue 19/23: a dataset path in a fit file is relative to the fit file's folder, and the config
+    a run writes holds it absolute (usable from anywhere); a missing one says "not found"."""
+    (tmp_path / "fits").mkdir()
+    (tmp_path / "data").mkdir()
+    (tmp_path / "data" / "mine.yaml").write_text("name: mine\n")  # contents are the likelihood's business
+    path = tmp_path / "fits" / "fit.yaml"
+    path.write_text(yaml.safe_dump(gauss_config_dict(datasets=["fake-data", "../data/mine.yaml"])))
+    monkeypatch.chdir(tmp_path / "data")  # anywhere else
+    config = load_config(path, known_datasets=["fake-data"], model_lookup=lookup)
+    assert config.datasets == ("fake-data", str((tmp_path / "data" / "mine.yaml").resolve()))
+    assert yaml.safe_load(config.to_yaml())["datasets"][1] == str((tmp_path / "data" / "mine.yaml").resolve())
+    path.write_text(yaml.safe_dump(gauss_config_dict(datasets=["../data/other.yaml"])))
+    with pytest.raises(ConfigError, match=r"dataset file .*other.yaml not found \(a relative path is taken from the fit file's folder\)"):
+        load_config(path, known_datasets=["fake-data"], model_lookup=lookup)

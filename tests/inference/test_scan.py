@@ -191,6 +191,17 @@ def test_cli_scan_writes_csv_and_refuses_overwrite(capsys, tmp_path, fake_scan):
     code, out, err = run(capsys, *argv)
     assert code == 2 and "exists" in err and "--force" in err
     assert run(capsys, *argv, "--force")[0] == 0
+    assert not [p.name for p in tmp_path.iterdir() if ".tmp" in p.name]  # written under a temporary name, then renamed
+
+
+def test_cli_scan_writes_netcdf(capsys, tmp_path, fake_scan):
+    """Issue 19: a columnar format for millions of points (.nc: netCDF through xarray)."""
+    import xarray as xr
+
+    nc = tmp_path / "scan.nc"
+    assert run(capsys, "scan", fake_scan, "--param", "x:-1:0:4", "--param", "y:-2:0:3", "--out", nc)[0] == 0
+    table = xr.open_dataset(nc, engine="h5netcdf").to_dataframe()
+    assert list(table.columns) == ["x", "y", "chi2", "delta_chi2", "status", "X+Y", "X_obs", "Y_obs"] and len(table) == 12
 
 
 @pytest.mark.parametrize(
@@ -200,6 +211,8 @@ def test_cli_scan_writes_csv_and_refuses_overwrite(capsys, tmp_path, fake_scan):
         (["--param", "x:1:0:5", "--set", "y=0"], ["LOW = 1", "LOW < HIGH = 0"]),
         (["--param", "x:1:1:5", "--set", "y=0"], ["LOW = 1", "LOW < HIGH = 1"]),
         (["--param", "x:0:1", "--set", "y=0"], ["NAME:LOW:HIGH:N"]),
+        # issue 19: was "x values in [nan, nan]"
+        (["--param", "x:-inf:inf:3", "--set", "y=0"], ["LOW = -inf is invalid", "finite number"]),
         (["--param", "x:0:1:2.5", "--set", "y=0"], ["integer N"]),
         (["--param", "q:0:1:3", "--set", "y=0"], ["unknown parameter 'q'", "x, y"]),
         (["--param", "x:-4:1:3", "--set", "y=0"], ["x values in [-4, 1]", "prior box [-3, 3]"]),

@@ -48,6 +48,8 @@ EXPECT = {
     "scalar-decay-omega": ({"lam": (1.309e-8, 0.005e-8)}, None, None, 0.0),
     # the same lambda; Lyman-alpha pushes y up (late S decays make N hot)
     "scalar-decay-structure": ({"lam": (1.309e-8, 0.005e-8)}, None, None, 0.0),
+    # all four free: convergence criteria only (its run to convergence is not yet measured; issue 18)
+    "scalar-decay-4d": ({}, None, None, 0.0),
 }
 
 
@@ -73,7 +75,7 @@ def test_every_shipped_fit_is_checked():
 @pytest.mark.parametrize("name", sorted(EXPECT))
 def test_shipped_fit_converges(name):
     config = load_config(name)
-    lk = build_likelihood(config.model, config.datasets, fixed=config.fixed)
+    lk = build_likelihood(config.model, config.datasets)
     idata = run_nuts(lk, config, progress=False)
     d = diagnostics(idata)
     means, dchi2, inputs, max_divergent = EXPECT[name]

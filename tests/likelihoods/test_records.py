@@ -72,6 +72,9 @@ def test_user_file_loads(tmp_path):
         ("    year: 2022\n", "", r"missing field 'year'"),
         ("value: 0.95", "value: 0.95\n    limit: {upper: 1, cl: 0.9}", r"exactly one of 'value'"),
         ("    title: t\n", "    title: t\n    colour: red\n", r"unknown field\(s\) \['colour'\]"),
+        # issue 19: was "invalid literal for int()" without file or field
+        ("year: 2022", "year: abc", r"d.yaml, measurement 0 \(R_K\[1.1,6\]\): field 'year' = 'abc' must be a year"),
+        ("value: 0.95", "value: 9.5e-1\n    value: 0.95", r"d.yaml: malformed YAML: key 'value' repeated"),
     ],
 )
 def test_malformed_records(tmp_path, old, new, message):
@@ -88,6 +91,35 @@ def test_malformed_yaml_and_limits(tmp_path):
         load_dataset(_write(tmp_path, limit))
     with pytest.raises(DataError, match="unknown dataset 'flavour-2099'; shipped datasets: "):
         load_dataset("flavour-2099")
+
+
+TWO = GOOD + """  - observable: "R_K*[1.1,6]"
+    experiment: LHCb
+    year: 2022
+    value: 0.9
+    uncertainties: {stat: 0.05}
+    arxiv: "2212.09152"
+    inspire: "LHCb:2022zom"
+    title: t
+    journal: j
+"""
+
+
+@pytest.mark.parametrize(
+    "blocks, message",
+    [
+        # issue 19: a repeated name moved correlations onto the wrong measurement
+        ('[{observables: ["R_K[1.1,6]", "R_K[1.1,6]"], matrix: [[1, 0.5], [0.5, 1]]}]', r"R_K\[1.1,6\] listed twice in one block"),
+        # issue 19: overlapping blocks overwrote each other silently
+        ('[{observables: ["R_K[1.1,6]", "R_K*[1.1,6]"], matrix: [[1, 0.5], [0.5, 1]]}, '
+         '{observables: ["R_K*[1.1,6]", "R_K[1.1,6]"], matrix: [[1, 0.2], [0.2, 1]]}]', r"correlations 1: observable .* is also in block 0"),
+    ],
+)
+def test_correlation_blocks_are_unambiguous(tmp_path, blocks, message):
+    one_block = 'correlations: [{observables: ["R_K[1.1,6]", "R_K*[1.1,6]"], matrix: [[1, 0.5], [0.5, 1]]}]\n'
+    assert load_dataset(_write(tmp_path, TWO + one_block)).correlation[0, 1] == 0.5
+    with pytest.raises(DataError, match=message):
+        load_dataset(_write(tmp_path, TWO + f"correlations: {blocks}\n"))
 
 
 def test_bad_correlation(tmp_path):

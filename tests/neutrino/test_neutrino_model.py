@@ -128,3 +128,23 @@ def test_m_bb_gradient_finite_at_exact_cancellation():
     assert float(spectrum.m_betabeta(v, m)) == 0.0
     g = np.asarray(jax.grad(lambda mm: spectrum.m_betabeta(v, mm))(m))
     assert np.all(np.isfinite(g))
+
+
+def test_gradients_finite_at_the_corners_of_the_angle_box(compiled):
+    """Issue 19: sin²θ = 0 or 1 (corners of the box) gave NaN gradients (d arcsin√s²/ds² = ∞ times 0)."""
+    import itertools
+
+    _, _, jac = compiled
+    for corner in itertools.product((0.0, 1.0), repeat=3):
+        x = np.array([MODEL.defaults()[n] for n in NAMES])
+        for name, val in zip(("sin2_theta12", "sin2_theta13", "sin2_theta23"), corner):
+            x[NAMES.index(name)] = val
+        assert np.all(np.isfinite(np.asarray(jac(jnp.asarray(x))))), corner
+
+
+def test_inverted_ordering_needs_dm32_above_dm21():
+    """Issue 19: IO with |Δm²32| < Δm²21 has m1 < m3 (no inverted spectrum) and had a finite log L."""
+    assert bool(MODEL.physical(_point(dm3l=-2.5)))
+    assert not bool(MODEL.physical(_point(dm3l=-0.05, dm21=7.49)))  # |Δm²32| = 5e-5 < Δm²21 = 7.49e-5 eV²
+    lk = build_likelihood("neutrino", ["neutrino-mass"])
+    assert float(lk.log_likelihood(_point(dm3l=-0.05))) == -np.inf

@@ -189,3 +189,21 @@ def test_charge_at_omega_star(large_qballs):
     q, status = jax.jit(jax.vmap(lambda w: qball_charge(w, M, A, LAM)))(r.omega)
     assert np.all(np.asarray(status) == 0)
     np.testing.assert_allclose(np.asarray(q), np.asarray(Q), rtol=1e-8)
+
+
+@pytest.mark.parametrize(
+    "call, message",
+    [
+        # issue 19: ZeroDivisionError, or E = 1.1e9 with only a status code
+        (lambda: qball_energy(10.0, 1.0, 1.0, 0.0), r"qball_energy: lam must be > 0 \(quartic coupling\), got"),
+        (lambda: qball_energy(-1.0, 1.0, 1.0, 1.0), r"qball_energy: Q must be > 0 \(charge, dimensionless\), got"),
+        (lambda: qball_energy(0.0, 1.0, 1.0, 1.0), r"qball_energy: Q must be > 0"),
+        (lambda: qball_energy(10.0, 1.0, 2.0, 1.0), r"qball_energy: need M\^2 > A\^2/\(2 lam\)"),
+        (lambda: thick_wall_energy(1.0, 1.0, 0.0), r"thick_wall_energy: A must be > 0 \[GeV\], got"),
+        (lambda: thin_wall_energy(1e6, 1.0, 1.0, 0.0), r"thin_wall_energy: lam must be > 0"),
+        (lambda: thin_wall_energy(1e6, 0.0, 1.0, 1.0), r"thin_wall_energy: M must be > 0 \[GeV\]"),
+    ],
+)
+def test_unphysical_inputs_are_refused_by_name(call, message):
+    with pytest.raises(ValueError, match=message):
+        call()

@@ -1,0 +1,112 @@
+"""The scalar-decay model's tables (jaxbsm.cosmology.scalar_decay_tables) against the live chain.
+
+Reference: the live chain (freeze-in solve, find_half_mode) at 200 random points of the fit box, 20 of
+them within 0.5 GeV of the h → SS threshold (data/scalar_decay_live_points.json, made by
+data/make_scalar_decay_live_points.py). Issue 18's targets: λ_hm within 1%, Ω_N h² within 0.3%.
+"""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import jax
+import jax.numpy as jnp
+import numpy as np
+import pytest
+
+from jaxbsm.cosmology import half_mode, scalar_decay_tables
+from jaxbsm.cosmology.freeze_in import solve_freeze_in
+from jaxbsm.registry import get_model
+
+POINTS = json.loads((Path(__file__).parent / "data" / "scalar_decay_live_points.json").read_text())["points"]
+NAMES = ("Omega_N_h2", "mean_q_N", "lambda_hm")
+
+
+# Measured 2026-12-05 on the tables made at that date (22 m_S nodes; 49 x 17 (λ, y) nodes for Ω and
+# ⟨q⟩; 17 x 17 x 4 (λ, y, m_N) nodes for λ_hm): the targets are missed where m_S lies between the
+# widely spaced nodes above the threshold (0.78 apart in ln(m_S − m_h/2), e.g. Ω 0.46% off at
+# m_S = 100 GeV) and in the freeze-out region (λ > 1e-6, y < 5e-9), where Ω, ⟨q⟩ and λ_hm vary fast.
+# The targets stay; the tables need a denser m_S grid (issue 18 stays open). strict: when regenerated
+# tables meet a target, its test passes and the mark must go.
+TABLES_SHORT = "tables made 2026-12-05 miss the target (module comment); issue 18 open"
+
+
+@pytest.fixture(scope="module")
+def tables_at_points():
+    model = get_model("scalar-decay")
+    params = {k: jnp.array([p[k] for p in POINTS]) for k in ("m_S", "lam", "y", "m_N")}
+    pred = jax.jit(jax.vmap(model.predict))(params)
+    return {k: np.asarray(pred[k]) for k in NAMES}
+
+
+def _errors(tables_at_points, name):
+    live = np.array([p[name] for p in POINTS])
+    return np.abs(tables_at_points[name] / live - 1.0)
+
+
+@pytest.mark.xfail(strict=True, reason=TABLES_SHORT)
+def test_omega_within_target(tables_at_points):
+    """Ω_N h² = m_N F(m_S, λ, y) exactly (m_N ≪ m_S), F from the tables: worst case over 200 points
+    below 0.3% (issue 18). Measured: worst 9.97% (m_S = 123.6 GeV, λ = 1.85e-6, y = 1.48e-9), median
+    0.26%, 89 of 200 points above 0.3%."""
+    err = _errors(tables_at_points, "Omega_N_h2")
+    assert err.max() < 3e-3, (err.max(), POINTS[int(err.argmax())])
+
+
+@pytest.mark.xfail(strict=True, reason=TABLES_SHORT)
+def test_mean_q_within_target(tables_at_points):
+    """Measured: worst 9.1% (m_S = 143 GeV, λ = 2.7e-5, y = 6.9e-10), median 0.028%, 15 of 200 above 0.3%."""
+    err = _errors(tables_at_points, "mean_q_N")
+    assert err.max() < 3e-3, (err.max(), POINTS[int(err.argmax())])
+
+
+@pytest.mark.xfail(strict=True, reason=TABLES_SHORT)
+def test_lambda_hm_within_target(tables_at_points):
+    """λ_hm from the 4-d table: worst case over 200 points below 1% (issue 18). Measured: worst 20.6%
+    (m_S = 63.0 GeV, λ = 2.1e-5, y = 9.4e-10), median 0.041%, 20 of 200 above 1%."""
+    err = _errors(tables_at_points, "lambda_hm")
+    assert err.max() < 1e-2, (err.max(), POINTS[int(err.argmax())])
+
+
+def test_gradients_finite_and_match_finite_differences():
+    """d ln λ_hm and d ln Ω along each parameter: the splines' gradient against central differences."""
+    model = get_model("scalar-decay")
+    p = {"m_S": 100.0, "lam": 2e-8, "y": 3e-8, "m_N": 8.0}  # above the threshold: the other side sits at its end node
+    f = lambda q: jnp.stack([jnp.log(model.predict(q)[k]) for k in ("Omega_N_h2", "lambda_hm")])  # noqa: E731
+    jac = jax.jacfwd(lambda q: f(q))({k: jnp.asarray(v) for k, v in p.items()})
+    rev = jax.jacrev(lambda q: f(q))({k: jnp.asarray(v) for k, v in p.items()})  # NUTS uses reverse mode
+    for k, v in p.items():
+        h = 1e-4 * v
+        fd = (f({**p, k: v + h}) - f({**p, k: v - h})) / (2 * h)
+        np.testing.assert_allclose(np.asarray(jac[k]), np.asarray(fd), rtol=1e-4, atol=1e-8)
+        np.testing.assert_allclose(np.asarray(rev[k]), np.asarray(jac[k]), rtol=1e-12, atol=0)
+
+
+@pytest.mark.parametrize("i", [0, 57])
+def test_stored_point_is_the_live_chain(i):
+    """Two stored reference points recomputed now (one at the threshold): to 1e-4 relative, the
+    spread between CPUs of the adaptive perturbation solver (rtol 1e-5) with margin."""
+    p = POINTS[i]
+    r = solve_freeze_in(p["m_S"], p["lam"], p["y"], p["m_N"] * 1e-6)
+    hm = half_mode.find_half_mode(half_mode.species_from_freeze_in(r, p["m_N"]))
+    assert float(r.omega_h2) == pytest.approx(p["Omega_N_h2"], rel=1e-6)
+    assert hm.lambda_hm == pytest.approx(p["lambda_hm"], rel=1e-4)
+
+
+@pytest.mark.slow
+def test_every_stored_point_is_the_live_chain():
+    for p in POINTS:
+        r = solve_freeze_in(p["m_S"], p["lam"], p["y"], p["m_N"] * 1e-6)
+        hm = half_mode.find_half_mode(half_mode.species_from_freeze_in(r, p["m_N"]))
+        assert hm.lambda_hm == pytest.approx(p["lambda_hm"], rel=1e-4), p
+
+
+def test_threshold_patches_meet_the_live_jump():
+    """Across m_h/2 the freeze-in yield jumps by e^2.7 (h → SS closes); each side's patch follows its
+    own side: Ω at m_h/2 ∓ 0.05 GeV from the tables against the live solve."""
+    model = get_model("scalar-decay")
+    for dm in (-0.05, 0.05):
+        m_S = scalar_decay_tables.M_THRESHOLD + dm
+        live = float(solve_freeze_in(m_S, 1e-8, 1e-8, 1e-5, spectrum=False).omega_h2)
+        assert float(model.predict({"m_S": m_S, "lam": 1e-8, "y": 1e-8, "m_N": 10.0})["Omega_N_h2"]) == pytest.approx(live, rel=3e-3)
