@@ -64,20 +64,54 @@ def _electric_charge_mod_1(f: Field) -> Fraction:
     return (f.Y + Fraction(f.su2.labels[0], 2)) % 1
 
 
+#: Bound on the period of the electric charges mod 1 (lcm of their denominators): |K| is found by
+#: trying each of 3 × period gauge elements, so an absurd hypercharge denominator is refused, not run.
+MAX_CHARGE_PERIOD = 10_000
+
+
+def _solve_congruences(congruences: Sequence[tuple[int, Fraction]], n: int) -> int | None:
+    """The k mod n with k·a ≡ r (mod n) for every (a, r) in ``congruences`` (r a rational: no
+    solution unless r is an integer), or None. The solution is unique when gcd(all a, n) = 1."""
+    k, modulus = 0, 1  # k ≡ k (mod modulus) so far
+    for a, r in congruences:
+        if r.denominator != 1:
+            return None
+        g = math.gcd(a, n)
+        if int(r) % g:
+            return None
+        m = n // g  # k ≡ (r/g)(a/g)^-1 (mod n/g)
+        k_f = (int(r) // g) * pow(a // g, -1, m) % m if m > 1 else 0
+        h = math.gcd(modulus, m)  # merge with k (mod modulus) (Chinese remainder theorem)
+        if (k_f - k) % h:
+            return None
+        step = (k_f - k) // h * pow(modulus // h, -1, m // h) % (m // h) if m // h > 1 else 0
+        k, modulus = k + modulus * step, modulus * (m // h)
+        k %= modulus
+    return k % n if modulus == n else None
+
+
 def _gauge_subgroup_order(model: FieldContent, normalised: dict[str, int], full_order: int) -> int:
-    """|K|: number of elements of Z_N acting on all fields as colour centre x exp(2 pi i m Q)."""
+    """|K|: number of elements of Z_N acting on all fields as colour centre x exp(2 pi i m Q).
+
+    The element k of Z_N (phase exp(2 pi i k x_f / N) on field f) is the gauge element (t, m) iff
+    k x_f ≡ N (t tri_f / 3 + m Q_f) (mod N) for every f. The x_f are coprime, so each (t, m) fixes
+    at most one k, found by the Chinese remainder theorem without enumerating Z_N; |K| counts the
+    distinct k over t in Z_3 and m in Z_P, P the period of the Q_f mod 1."""
     if full_order == 0:
         return 1
-    charges = [(normalised[f.name], triality(f), _electric_charge_mod_1(f)) for f in model.fields]
-    periods = math.lcm(*(q.denominator for _, _, q in charges))
-    return sum(
-        any(
-            all((Fraction(k * x, full_order) - Fraction(t * tri, 3) - m * q) % 1 == 0 for x, tri, q in charges)
-            for t in range(3)
-            for m in range(periods)
+    charges = [(normalised[f.name], Fraction(triality(f), 3), _electric_charge_mod_1(f)) for f in model.fields]
+    period = math.lcm(*(q.denominator for _, _, q in charges))
+    if period > MAX_CHARGE_PERIOD:
+        raise ValueError(
+            f"model {model.name!r}: the electric charges' denominators have lcm {period}, beyond the supported "
+            f"{MAX_CHARGE_PERIOD} (hypercharges are expected to be simple fractions)"
         )
-        for k in range(full_order)
-    )
+    elements = {
+        _solve_congruences([(x, full_order * (t * tri + m * q)) for x, tri, q in charges], full_order)
+        for t in range(3)
+        for m in range(period)
+    }
+    return len(elements - {None})
 
 
 @dataclass(frozen=True)

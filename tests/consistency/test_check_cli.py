@@ -4,6 +4,8 @@ sector; malformed model files give one line `jaxbsm: error: ...` naming file, fi
 from __future__ import annotations
 
 import re
+import time
+from fractions import Fraction
 
 import pytest
 
@@ -88,3 +90,34 @@ def test_check_malformed_file(capsys, tmp_path, text, needles):
 def test_check_unknown_model(capsys):
     code, _, err = run(capsys, "check", "no-such-model")
     assert code == 2 and "no-such-model" in err and "bl-dirac-z6" in err
+
+
+@pytest.mark.parametrize("charge", ["1000000007", "123456789012345678901234567890123456789/7"])
+def test_check_huge_charge_is_fast(capsys, tmp_path, charge):
+    """Issue 19: the residual group was found by enumerating Z_N, so a vev of charge 1000000007 (or a
+    39-digit rational) never finished (100003 took 30 s); now a few modular inverses."""
+    path = tmp_path / "huge.yaml"
+    path.write_text(
+        "charges: [X]\n"
+        "fields:\n"
+        "  - {name: l_L, su2: 2, Y: -1/2, chirality: L, charges: {X: 1/7}, sm: true}\n"
+        "  - {name: nu_R, Y: 0, chirality: R, charges: {X: 1/7}}\n"
+        f"  - {{name: S, Y: 0, chirality: S, charges: {{X: {charge}}}, vev: true}}\n"
+    )
+    t0 = time.perf_counter()
+    code, out, _ = run(capsys, "check", str(path))
+    assert code == 0 and time.perf_counter() - t0 < 60.0  # a hang guard, not a speed test
+    n = int(7 * Fraction(charge))  # normalised charges: l_L 1, S 7 X_S; N = 7 X_S, no gauge part (K trivial)
+    assert f"Z_{n}" in out
+
+
+def test_check_refuses_an_absurd_hypercharge(capsys, tmp_path):
+    path = tmp_path / "odd.yaml"
+    path.write_text(
+        "charges: [X]\n"
+        "fields:\n"
+        "  - {name: A, Y: 1/100003, chirality: L, charges: {X: 1}}\n"
+        "  - {name: S, Y: 0, chirality: S, charges: {X: 4}, vev: true}\n"
+    )
+    code, out, err = run(capsys, "check", str(path))
+    assert code == 2 and "100003" in err and "10000" in err, err
