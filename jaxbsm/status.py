@@ -23,7 +23,9 @@ code  name                meaning
 5     SADDLE              the minimiser converged to a saddle point, not the bounce
 6     UNDER_RESOLVED      the discretisation error estimate is above tolerance
 7     ROOT_NOT_FOUND      an outer root find (e.g. ω(Q) of a Q-ball) did not converge
-8     NONFINITE           the solver produced a non-finite value (overflow, invalid input)
+8     NONFINITE           the solver produced a non-finite value (overflow)
+9     OUT_OF_DOMAIN       a traced input lies outside the solver's domain (NaN, a negative
+                          coupling, a kinematically closed decay); eager calls raise instead
 ====  ==================  =====================================================================
 
 When a computation chains several solvers, the status of the result is the first non-zero one
@@ -50,6 +52,7 @@ class Status(enum.IntEnum):
     UNDER_RESOLVED = 6
     ROOT_NOT_FOUND = 7
     NONFINITE = 8
+    OUT_OF_DOMAIN = 9
 
 
 DESCRIPTIONS: dict[Status, str] = {
@@ -62,6 +65,7 @@ DESCRIPTIONS: dict[Status, str] = {
     Status.UNDER_RESOLVED: "discretisation error estimate above tolerance (increase the resolution)",
     Status.ROOT_NOT_FOUND: "an outer root find did not converge",
     Status.NONFINITE: "the solver produced a non-finite value",
+    Status.OUT_OF_DOMAIN: "an input lies outside the solver's domain",
 }
 
 

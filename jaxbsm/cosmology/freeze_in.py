@@ -241,10 +241,11 @@ class FreezeInResult(NamedTuple):
     (Fermi–Dirac) N, 135ζ(3)g_N/(8π⁴g_ref): the equations assume f_N ≪ 1 (no Pauli blocking, no
     NN → S), so results with occupancy ≳ 0.1 are outside their validity (such points overclose the
     universe by orders of magnitude for keV N); status: int32 solver status (``jaxbsm.status``):
-    OK, MAX_STEPS (Newton did not converge in a step) or NONFINITE (a non-finite state or output).
-    Where status is not OK, Y_N, Y_S, omega_h2, mean_q, mean_q2 and f are 0 (finite placeholders
-    with zero gradients), never a silent number. mean_q and mean_q2 are 0 where no N is produced
-    (Y_N = 0, e.g. y = 0).
+    OK, MAX_STEPS (Newton did not converge in a step), NONFINITE (a non-finite state or output) or
+    OUT_OF_DOMAIN (a traced input outside m_S > 2 m_N > 0, λ, y ≥ 0, or not finite). Where status
+    is not OK, Y_N, Y_S, omega_h2, mean_q, mean_q2 and f are 0 (finite placeholders with zero
+    gradients), never a silent number. mean_q and mean_q2 are 0 where no N is produced (Y_N = 0,
+    e.g. y = 0); at λ = 0 (S solved) nothing is produced and every yield is 0 with status OK.
     """
 
     Y_N: jax.Array
@@ -650,6 +651,17 @@ def _table(m_S, values, second, settings):
 
 
 def _solve_impl(m_S, lam, y, m_N, g, s_equilibrium, spectrum, settings):
+    # traced inputs outside the domain (eager ones were refused by solve_freeze_in): each such point
+    # is solved at a harmless stand-in and flagged OUT_OF_DOMAIN, so it cannot spoil its batch
+    m_S_ok = jnp.isfinite(m_S) & (m_S > 0.0)
+    m_S = jnp.where(m_S_ok, m_S, 100.0)
+    valid = m_S_ok & (lam >= 0.0) & jnp.isfinite(lam) & (y >= 0.0) & jnp.isfinite(y) & (m_N > 0.0) & (2.0 * m_N < m_S)
+    # λ = 0 with S solved: S is never produced, every yield is exactly 0 (ln Y_S, the solver's
+    # variable, would start at -inf); solved at the stand-in too, then zeroed with status OK
+    unproduced = valid & (lam == 0.0) & (not s_equilibrium)
+    stand_in = ~valid | unproduced
+    lam, y = jnp.where(stand_in, 1e-8, lam), jnp.where(valid, y, 1e-8)
+    m_N = jnp.where(valid, m_N, 1e-3 * m_S)
     # the rate table depends on m_S only: computed at m_S's own shape, shared by all (λ, y, m_N)
     values, second = jnp.vectorize(functools.partial(_table_arrays, settings=settings), signature="()->(n,k),(n,k)")(m_S)
     point = functools.partial(
@@ -657,7 +669,11 @@ def _solve_impl(m_S, lam, y, m_N, g, s_equilibrium, spectrum, settings):
     )
     signature = "(),(),(),(),(n,k),(n,k)->(),(),(),(),(),(b),(b),(),(),()"
     # FreezeInResult(*...): jnp.vectorize returns a plain tuple for a batch axis of length 1
-    return FreezeInResult(*jnp.vectorize(point, signature=signature)(m_S, lam, y, m_N, values, second))
+    r = FreezeInResult(*jnp.vectorize(point, signature=signature)(m_S, lam, y, m_N, values, second))
+    zeroed = jnp.broadcast_to(stand_in, r.status.shape)
+    zero = {k: jnp.where(zeroed, 0.0, getattr(r, k)) for k in ("Y_N", "Y_S", "omega_h2", "mean_q", "mean_q2", "occupancy")}
+    status = jnp.where(valid, jnp.where(unproduced, jnp.int32(Status.OK), r.status), jnp.int32(Status.OUT_OF_DOMAIN))
+    return r._replace(**zero, f=jnp.where(zeroed[..., None], 0.0, r.f), status=jnp.broadcast_to(status, r.status.shape))
 
 
 @functools.partial(jax.custom_jvp, nondiff_argnums=(4, 5, 6, 7))

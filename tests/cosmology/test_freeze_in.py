@@ -394,13 +394,32 @@ def test_plane_against_the_previous_solver():
 
 def test_edges_of_the_coupling_range():
     """Issue 19: a size-1 batch returned a plain tuple; λ = 0 gave Ω = NaN, y = 0 ⟨q⟩ = NaN, and the
-    gradient at λ = 0 raised. Now: a FreezeInResult of shape (1,); no S, no N at λ = 0 (Ω = 0, flagged);
+    gradient at λ = 0 raised. Now: a FreezeInResult of shape (1,); no S, no N at λ = 0 (Ω = 0 exactly,
+    status OK: was flagged MAX_STEPS, ln Y_S starting at -inf);
     at y = 0 nothing decays into N with a momentum (⟨q⟩ = 0); the gradient at λ = 0 is finite."""
     r = fi.solve_freeze_in(100.0, np.array([1e-8]), 1e-7, M_N, spectrum=False)
     assert isinstance(r, fi.FreezeInResult) and r.omega_h2.shape == (1,)
     for lam, y in ((0.0, 1e-7), (1e-8, 0.0)):
         r = fi.solve_freeze_in(100.0, lam, y, M_N, spectrum=False)
         assert all(np.isfinite(float(getattr(r, k))) for k in ("omega_h2", "mean_q", "Y_S", "Y_N")), (lam, y)
-    assert float(fi.solve_freeze_in(100.0, 0.0, 1e-7, M_N, spectrum=False).omega_h2) == 0.0
+    r = fi.solve_freeze_in(100.0, 0.0, 1e-7, M_N, spectrum=False)
+    assert float(r.omega_h2) == 0.0 and int(r.status) == Status.OK
     g = jax.grad(lambda lam: fi.solve_freeze_in(100.0, lam, 1e-7, M_N, spectrum=False).omega_h2)(0.0)
     assert np.isfinite(float(g))
+
+
+def test_bad_traced_input_is_flagged_and_spares_its_batch():
+    """Issue 19: under jit the eager checks cannot see the values. A point with NaN, ±inf, a negative
+    coupling or mass, or a closed S → NN (m_N ≥ m_S/2) is flagged OUT_OF_DOMAIN with zero values, and
+    its batch neighbour keeps its value and status: before, NaN in m_N gave Ω = NaN with status OK,
+    m_N = 1 TeV Ω = 7e6 with status OK, and a bad λ or y was reported as MAX_STEPS."""
+    solve = jax.jit(lambda lam, y, m_N: fi.solve_freeze_in(100.0, lam, y, m_N, spectrum=False))
+    good = solve(jnp.array([1e-8]), jnp.array([1e-8]), jnp.array([M_N]))
+    bad = [(np.nan, 1e-8, M_N), (-1.0, 1e-8, M_N), (np.inf, 1e-8, M_N), (1e-8, np.nan, M_N), (1e-8, -1.0, M_N),
+           (1e-8, 1e-8, np.nan), (1e-8, 1e-8, -M_N), (1e-8, 1e-8, 60.0)]
+    lam, y, m_N = (jnp.array([p[i] for p in [(1e-8, 1e-8, M_N), *bad]]) for i in range(3))
+    r = solve(lam, y, m_N)
+    assert int(r.status[0]) == Status.OK and float(r.omega_h2[0]) == float(good.omega_h2[0])
+    assert np.all(np.asarray(r.status[1:]) == Status.OUT_OF_DOMAIN), np.asarray(r.status)
+    for field in ("Y_N", "Y_S", "omega_h2", "mean_q", "mean_q2", "occupancy"):
+        assert np.all(np.asarray(getattr(r, field))[1:] == 0.0), field
