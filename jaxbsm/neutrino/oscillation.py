@@ -69,9 +69,22 @@ OSCILLATION_PHASE = 1.0 / (4.0 * 1e9 * HBARC_EV_KM)
 MATTER_POTENTIAL_EV = math.sqrt(2.0) * G_FERMI.value * (HBARC_EV_KM * 1e5 * 1e-9) ** 3 * AVOGADRO.value * 1e9
 
 
+#: Largest |V V† − 1| accepted: a PMNS matrix built in float64 is unitary to ~1e-15; a matrix
+#: typed in with rounded entries (e.g. NuFIT's |U| table to 3 digits) is not a mixing matrix.
+UNITARITY_TOL = 1e-8
+
+
 def _check_common(v, dm21, dm3l, energy_gev):
     if jnp.ndim(v) < 2 or jnp.shape(v)[-2:] != (3, 3):
         raise ValueError(f"the mixing matrix v must have shape (..., 3, 3); got shape {jnp.shape(v)}")
+    if is_concrete(v):
+        vv = np.asarray(v)
+        defect = np.max(np.abs(vv @ np.conj(np.swapaxes(vv, -1, -2)) - np.eye(3)))
+        if not defect <= UNITARITY_TOL:  # NaN fails too
+            raise ValueError(
+                f"oscillation: the mixing matrix v must be unitary, max |V V^dagger - 1| <= {UNITARITY_TOL:g}; "
+                f"got {defect:.3g} (build it with jaxbsm.neutrino.pmns)"
+            )
     require("oscillation", "positive", "(GeV)", energy_gev=energy_gev)
     require("oscillation", "positive", "(eV^2)", dm21=dm21)
     require("oscillation", "nonzero", "(its sign is the ordering: NuFIT Delta m^2_3l, eV^2)", dm3l=dm3l)
@@ -80,6 +93,14 @@ def _check_common(v, dm21, dm3l, energy_gev):
             "dm3l < 0 means inverted ordering with dm3l = Delta m^2_32, which needs dm3l + dm21 = "
             f"Delta m^2_31 < 0 (m3 lightest); got dm3l={dm3l!r}, dm21={dm21!r}"
         )
+
+
+def _check_electron_fraction(**named):
+    """Y_e = N_e/(N_p + N_n), electrons per nucleon, in [0, 1] (0.5 for isoscalar rock, ~0.47 in the core)."""
+    require("oscillation", "nonnegative", **named)
+    for name, x in named.items():
+        if is_concrete(x) and np.any(np.asarray(x) > 1.0):
+            raise ValueError(f"oscillation: {name} (Y_e, electrons per nucleon) must lie in [0, 1], got {np.asarray(x)!r}")
 
 
 def mass_squared_splittings(dm21, dm3l):
@@ -121,7 +142,7 @@ def hamiltonian(v, dm21, dm3l, energy_gev, density_gcm3=0.0, electron_fraction=0
     """
     _check_common(v, dm21, dm3l, energy_gev)
     require("oscillation", "nonnegative", "(g/cm^3)", density_gcm3=density_gcm3)
-    require("oscillation", "nonnegative", electron_fraction=electron_fraction)
+    _check_electron_fraction(electron_fraction=electron_fraction)
     sign = -1.0 if antineutrino else 1.0
     return _hamiltonian(_mixing(v, antineutrino), dm21, dm3l, energy_gev,
                         sign * matter_potential(density_gcm3, electron_fraction))
@@ -237,7 +258,7 @@ def evolution_operator_layers(v, dm21, dm3l, energy_gev, densities_gcm3, lengths
     """
     require("oscillation", "nonnegative", "(g/cm^3)", densities_gcm3=densities_gcm3)
     require("oscillation", "nonnegative", "(km)", lengths_km=lengths_km)
-    require("oscillation", "nonnegative", electron_fractions=electron_fractions)
+    _check_electron_fraction(electron_fractions=electron_fractions)
     if jnp.ndim(densities_gcm3) < 1 or jnp.ndim(lengths_km) < 1:
         raise ValueError("densities_gcm3 and lengths_km need a layer axis (last)")
     _check_common(v, dm21, dm3l, energy_gev)

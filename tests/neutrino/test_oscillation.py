@@ -343,6 +343,10 @@ def test_no_nan_over_box(jac, t12, t13, t23, delta, dm21, sign, dm3, energy, den
         (dict(dm3l=0.0), "dm3l"),
         (dict(dm3l=-5e-5), "inverted ordering"),
         (dict(v=np.eye(2)), "shape"),
+        (dict(electron_fraction=2.0), r"electron_fraction .*\[0, 1\], got array\(2\.\)"),
+        # issue 19: both were accepted silently; a rounded matrix (3 digits) is off by ~1e-3
+        (dict(v=np.round(mixing(ORDERINGS["NO"]), 3)), "unitary"),
+        (dict(v=np.full((3, 3), np.nan)), "unitary"),
     ],
 )
 def test_bad_inputs(kwargs, match):
@@ -361,6 +365,8 @@ def test_bad_layer_inputs():
         osc.probabilities_layers(v, DM21, 2.5e-3, 1.0, 3.0, 100.0)
     with pytest.raises(ValueError, match="energy_gev"):
         osc.vacuum_probabilities(v, DM21, 2.5e-3, np.array([1.0, -1.0]), 100.0)
+    with pytest.raises(ValueError, match=r"electron_fractions .*\[0, 1\]"):
+        osc.probabilities_layers(v, DM21, 2.5e-3, 1.0, np.array([3.0, 4.0]), np.array([100.0, 1.0]), np.array([0.5, 1.5]))
 
 
 def test_inside_jit_not_checked():
