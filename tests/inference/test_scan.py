@@ -207,7 +207,10 @@ def test_cli_scan_writes_netcdf(capsys, tmp_path, fake_scan):
 @pytest.mark.parametrize(
     "args, needles",
     [
-        (["--param", "x:0:1:1", "--set", "y=0"], ["x:0:1:1", "N = 1", "N >= 2"]),
+        (["--param", "x:0:1:1", "--set", "y=0"], ["x:0:1:1", "N = 1", "2 <= N <= 1e+08"]),
+        # issue 19: both were a MemoryError traceback after minutes (np.linspace, then the table)
+        (["--param", "x:0:1:1000000000000", "--set", "y=0"], ["N = 1000000000000", "N <= 1e+08"]),
+        (["--param", "x:0:1:100000", "--param", "y:0:1:100000"], ["1e+10 points (100000 x 100000)", "at most 1e+08", "grid_scan"]),
         (["--param", "x:1:0:5", "--set", "y=0"], ["LOW = 1", "LOW < HIGH = 0"]),
         (["--param", "x:1:1:5", "--set", "y=0"], ["LOW = 1", "LOW < HIGH = 1"]),
         (["--param", "x:0:1", "--set", "y=0"], ["NAME:LOW:HIGH:N"]),
