@@ -1,15 +1,19 @@
 #!/usr/bin/env python
 """Compute the scalar-decay model's tables over its 4-d fit box (jaxbsm.cosmology.scalar_decay_tables).
 
-Not imported by jaxbsm. For every m_S node of ``scalar_decay_tables.GRID`` it computes a slab —
-ln(Ω_N h²/m_N) and ln ⟨q⟩ on the (λ, y) grid by the freeze-in solve, and ln λ_hm on the coarser
-(λ, y) grid at every m_N node by the whole chain — and saves it as ``<work>/slab-<i>.npz``, so an
-interrupted run resumes where it stopped and several processes can share the m_S nodes
-(``--part K/N`` takes every N-th node from K; the m_S nodes are ``GRID.m_S_nodes()``, two patches
-around the h → SS threshold). ``--assemble`` checks that every slab is there and
-writes ``jaxbsm/cosmology/data/scalar_decay_tables.npz`` with the commit that made it.
+Not imported by jaxbsm. It computes the tables slab by slab, one slab per m_S node, and saves each
+as a file in the work folder, so an interrupted run resumes where it stopped and several processes
+can share the nodes (``--part K/N`` takes every N-th slab from K):
 
-Usage (from the repository root; about an hour on 2 CPU cores with two parts)::
+- ``omega-<i>.npz``: ln(Ω_N h²/m_N) and ln ⟨q⟩ on the (λ, y) grid by the freeze-in solve, at the
+  m_S nodes ``GRID.m_S_nodes()`` (dense around the thresholds; about 5 s each, 20 minutes in all);
+- ``hm-<i>.npz``: ln λ_hm on the coarser (λ, y) grid at every m_N node by the whole chain, at the
+  m_S nodes ``GRID.m_S_nodes_hm()`` (about 7 minutes each).
+
+Both node sets are two patches around the h → SS threshold. ``--assemble`` checks that every slab
+is there and writes ``jaxbsm/cosmology/data/scalar_decay_tables.npz`` with the commit that made it.
+
+Usage (from the repository root; about 1.5 hours on 2 CPU cores with two parts)::
 
     python scripts/make_scalar_decay_tables.py --work /tmp/sd-tables --part 0/2 &
     python scripts/make_scalar_decay_tables.py --work /tmp/sd-tables --part 1/2
@@ -43,21 +47,32 @@ def git_revision() -> str:
     return out.stdout.strip() or "unknown"
 
 
-def slab(i: int, work: Path) -> None:
-    """Compute and save the slab of m_S node i (skipped if already saved)."""
-    path = work / f"slab-{i}.npz"
+def omega_slab(i: int, work: Path) -> None:
+    """Compute and save the Ω and ⟨q⟩ slab of m_S node i (skipped if already saved)."""
+    path = work / f"omega-{i}.npz"
     if path.exists():
         return
     g = sdt.GRID
     m_S = float(g.m_S_nodes()[i])
     t0 = time.time()
     ln_f, ln_q = sdt.omega_slab(m_S, g.ln_lam, g.ln_y)
-    print(f"m_S = {m_S:g} GeV: Omega and <q> slab in {time.time() - t0:.0f} s", flush=True)
+    print(f"m_S = {m_S:g} GeV: Omega and <q> slab in {time.time() - t0:.1f} s", flush=True)
+    _save(path, ln_omega_per_keV=ln_f, ln_mean_q=ln_q, seconds=time.time() - t0)
+
+
+def hm_slab(i: int, work: Path) -> None:
+    """Compute and save the λ_hm slab of m_S node i of the λ_hm table (skipped if already saved)."""
+    path = work / f"hm-{i}.npz"
+    if path.exists():
+        return
+    g = sdt.GRID
+    m_S = float(g.m_S_nodes_hm()[i])
+    t0 = time.time()
     shape = (g.ln_lam_hm.size, g.ln_y_hm.size, g.ln_m_N.size)
     ln_hm, status = np.empty(shape), np.empty(shape, np.int32)
     for a, b in np.ndindex(shape[:2]):
         ln_hm[a, b], status[a, b] = _point(m_S, g.ln_lam_hm[a], g.ln_y_hm[b], t0)
-    _save(path, ln_omega_per_keV=ln_f, ln_mean_q=ln_q, ln_lambda_hm=ln_hm, lambda_hm_status=status, seconds=time.time() - t0)
+    _save(path, ln_lambda_hm=ln_hm, lambda_hm_status=status, seconds=time.time() - t0)
 
 
 def _point(m_S: float, ln_lam: float, ln_y: float, t0: float):
@@ -82,8 +97,8 @@ def _save(path: Path, **arrays) -> None:
 def repair(work: Path) -> None:
     """Recompute the λ_hm nodes of every saved slab whose status is not OK."""
     g = sdt.GRID
-    for i, m_S in enumerate(g.m_S_nodes()):
-        path = work / f"slab-{i}.npz"
+    for i, m_S in enumerate(g.m_S_nodes_hm()):
+        path = work / f"hm-{i}.npz"
         if not path.exists():
             continue
         data = dict(np.load(path, allow_pickle=False))
@@ -96,17 +111,24 @@ def repair(work: Path) -> None:
             _save(path, **data)
 
 
-def assemble(work: Path) -> None:
-    g = sdt.GRID
-    slabs = [work / f"slab-{i}.npz" for i in range(g.m_S_nodes().size)]
-    missing = [p.name for p in slabs if not p.exists()]
+def _load_all(work: Path, kind: str, n: int) -> list[dict]:
+    paths = [work / f"{kind}-{i}.npz" for i in range(n)]
+    missing = [p.name for p in paths if not p.exists()]
     if missing:
         raise SystemExit(f"missing slabs: {', '.join(missing)}")
-    parts = [dict(np.load(p, allow_pickle=False)) for p in slabs]
-    failed = sum(int(np.sum(p["lambda_hm_status"] != Status.OK)) for p in parts)
+    return [dict(np.load(p, allow_pickle=False)) for p in paths]
+
+
+def assemble(work: Path) -> None:
+    g = sdt.GRID
+    omega = _load_all(work, "omega", g.m_S_nodes().size)
+    hm = _load_all(work, "hm", g.m_S_nodes_hm().size)
+    failed = sum(int(np.sum(p["lambda_hm_status"] != Status.OK)) for p in hm)
     if failed:
         raise SystemExit(f"{failed} lambda_hm nodes failed; run --repair first")
-    tables = {k: np.stack([p[k] for p in parts]) for k in ("ln_omega_per_keV", "ln_mean_q", "ln_lambda_hm", "lambda_hm_status")}
+    tables = {k: np.stack([p[k] for p in omega]) for k in ("ln_omega_per_keV", "ln_mean_q")}
+    tables |= {k: np.stack([p[k] for p in hm]) for k in ("ln_lambda_hm", "lambda_hm_status")}
+    parts = omega + hm
     meta = {
         "made_by": f"python scripts/make_scalar_decay_tables.py at commit {git_revision()}",
         "date": datetime.date.today().isoformat(),
@@ -120,7 +142,7 @@ def assemble(work: Path) -> None:
 def main(argv: list[str] | None = None) -> None:
     parser = argparse.ArgumentParser(prog="python scripts/make_scalar_decay_tables.py", description=__doc__.split("\n\n")[0])
     parser.add_argument("--work", required=True, help="folder for the per-m_S slabs (resumable)")
-    parser.add_argument("--part", default="0/1", help="K/N: compute m_S nodes K, K+N, K+2N, ... (default 0/1: all)")
+    parser.add_argument("--part", default="0/1", help="K/N: compute the slabs K, K+N, K+2N, ... of each kind (default 0/1: all)")
     parser.add_argument("--assemble", action="store_true", help="write the package table from the slabs")
     parser.add_argument("--repair", action="store_true", help="recompute the failed lambda_hm nodes of the saved slabs")
     args = parser.parse_args(argv)
@@ -136,7 +158,9 @@ def main(argv: list[str] | None = None) -> None:
     if not 0 <= k < n:
         raise SystemExit(f"--part {args.part}: need 0 <= K < N")
     for i in range(k, sdt.GRID.m_S_nodes().size, n):
-        slab(i, work)
+        omega_slab(i, work)
+    for i in range(k, sdt.GRID.m_S_nodes_hm().size, n):
+        hm_slab(i, work)
 
 
 if __name__ == "__main__":

@@ -33,7 +33,7 @@ import jax
 import jax.numpy as jnp
 import numpy as np
 
-from jaxbsm.constants import M_H
+from jaxbsm.constants import M_H, M_W, M_Z
 from jaxbsm.cosmology import half_mode
 from jaxbsm.cosmology.freeze_in import solve_freeze_in
 from jaxbsm.status import Status, raise_if_failed
@@ -68,29 +68,64 @@ def above_coordinate(m_S):
     return jnp.log(jnp.maximum(m_S - M_THRESHOLD, DELTA_MIN))
 
 
+def _above_nodes(hi: float) -> np.ndarray:
+    """Nodes of ``above_coordinate`` for the Ω and ⟨q⟩ tables, from m_h/2 + DELTA_MIN to hi [GeV]:
+    log-spaced within 8 GeV of the threshold, every 2 GeV beyond, and finer across the thresholds of
+    SS → WW, ZZ (every 0.75 GeV) and SS → hh (every 0.5 GeV). Where S freezes out, its relic
+    abundance, and with it Ω_N h² and ⟨q⟩, bends at each threshold over about T_fo ≈ m_S/25; with
+    2 GeV throughout a spline in m_S misses the bend at m_S ≈ m_h by 0.5% (measured against live
+    solves every 0.5 GeV; 1e-4 to 5e-4 with these nodes)."""
+    near = np.exp(np.arange(np.log(DELTA_MIN), np.log(8.0), 0.12))
+    far = np.arange(M_THRESHOLD + 8.0, hi, 2.0) - M_THRESHOLD
+    weak = np.arange(M_W.value - 4.0, M_Z.value + 4.0, 0.75) - M_THRESHOLD
+    higgs = np.arange(M_H.value - 7.0, M_H.value + 9.0, 0.5) - M_THRESHOLD
+    x = np.sort(np.log(np.concatenate([near, far, weak, higgs, [hi - M_THRESHOLD]])))
+    keep = np.concatenate([[True], np.diff(x) > 4e-3])  # drop near-duplicates where the sets meet
+    keep[-2] &= x[-1] - x[-2] > 4e-3  # the last node is hi itself
+    return x[keep]
+
+
+def _m_S(x_below: np.ndarray, x_above: np.ndarray) -> np.ndarray:
+    below = M_THRESHOLD * np.sqrt(1.0 - np.exp(2.0 * x_below))
+    return np.concatenate([below, M_THRESHOLD + np.exp(x_above)])
+
+
 class Grid(NamedTuple):
     """Nodes of the stored tables: the m_S coordinate of each patch (``below_coordinate``,
-    ``above_coordinate``), and natural logs of λ, y, m_N [keV]."""
+    ``above_coordinate``), and natural logs of λ, y, m_N [keV]. The Ω and ⟨q⟩ tables (one
+    freeze-in solve per node, cheap) are dense in m_S; the λ_hm table (a Boltzmann solve per node
+    and m_N) has its own, coarser m_S nodes."""
 
-    x_below: np.ndarray
+    x_below: np.ndarray  # Ω and ⟨q⟩ tables
     x_above: np.ndarray
-    ln_lam: np.ndarray  # Ω and ⟨q⟩ tables
+    ln_lam: np.ndarray
     ln_y: np.ndarray
-    ln_lam_hm: np.ndarray  # λ_hm table (coarser in λ)
+    x_below_hm: np.ndarray  # λ_hm table
+    x_above_hm: np.ndarray
+    ln_lam_hm: np.ndarray
     ln_y_hm: np.ndarray
     ln_m_N: np.ndarray
 
     def m_S_nodes(self) -> np.ndarray:
-        """All m_S nodes [GeV], the below-threshold patch first."""
-        below = M_THRESHOLD * np.sqrt(1.0 - np.exp(2.0 * self.x_below))
-        return np.concatenate([below, M_THRESHOLD + np.exp(self.x_above)])
+        """m_S nodes [GeV] of the Ω and ⟨q⟩ tables, the below-threshold patch first."""
+        return _m_S(self.x_below, self.x_above)
+
+    def m_S_nodes_hm(self) -> np.ndarray:
+        """m_S nodes [GeV] of the λ_hm table, the below-threshold patch first."""
+        return _m_S(self.x_below_hm, self.x_above_hm)
 
 
+_X_BELOW_LO = np.log(np.sqrt(1.0 - (BOX["m_S"][0] / M_THRESHOLD) ** 2))
+# (λ, y) of the Ω and ⟨q⟩ tables: 12 and 8 nodes per decade. At 6 and 4 the splines missed by up to
+# 0.5% (Ω, where S starts to thermalise, λ ≈ 1e-7) and 2.5% (⟨q⟩, freeze-out then late decay at
+# y ≈ 1e-10, when S decays while g*s(T) changes); now ≤ 3.5e-4 and ≤ 1.9e-3 at the cell midpoints.
 GRID = Grid(
-    x_below=np.linspace(np.log(np.sqrt(1.0 - (BOX["m_S"][0] / M_THRESHOLD) ** 2)), np.log(BETA_MIN), 9),
-    x_above=np.linspace(np.log(DELTA_MIN), np.log(BOX["m_S"][1] - M_THRESHOLD), 13),
-    ln_lam=_log_nodes(*BOX["lam"], 6),
-    ln_y=_log_nodes(*BOX["y"], 4),
+    x_below=np.linspace(_X_BELOW_LO, np.log(BETA_MIN), 25),
+    x_above=_above_nodes(BOX["m_S"][1]),
+    ln_lam=_log_nodes(*BOX["lam"], 12),
+    ln_y=_log_nodes(*BOX["y"], 8),
+    x_below_hm=np.linspace(_X_BELOW_LO, np.log(BETA_MIN), 9),
+    x_above_hm=np.linspace(np.log(DELTA_MIN), np.log(BOX["m_S"][1] - M_THRESHOLD), 13),
     ln_lam_hm=_log_nodes(*BOX["lam"], 2),
     ln_y_hm=_log_nodes(*BOX["y"], 4),
     ln_m_N=_log_nodes(*BOX["m_N"], 2),
@@ -98,9 +133,9 @@ GRID = Grid(
 
 
 class Tables(NamedTuple):
-    """Stored values on ``GRID`` (the m_S axis runs over ``GRID.m_S_nodes()``): ln F =
-    ln(Ω_N h²/m_N[keV]) and ln ⟨q⟩, shape (m_S, λ, y); ln λ_hm [Mpc/h], shape (m_S, λ_hm, y_hm, m_N),
-    and the half-mode status of each of its nodes."""
+    """Stored values on ``GRID``: ln F = ln(Ω_N h²/m_N[keV]) and ln ⟨q⟩, shape (m_S, λ, y) with m_S
+    over ``GRID.m_S_nodes()``; ln λ_hm [Mpc/h], shape (m_S_hm, λ_hm, y_hm, m_N) with m_S over
+    ``GRID.m_S_nodes_hm()``, and the half-mode status of each of its nodes."""
 
     ln_omega_per_keV: np.ndarray
     ln_mean_q: np.ndarray
@@ -194,18 +229,18 @@ def _build_surrogate() -> Surrogate:
     # extrap: the side of the threshold not taken is evaluated at its end node, which rounding can put
     # a hair outside; interpax's default NaN there turned every reverse-mode gradient into NaN (0·NaN)
     spline = functools.partial(interpax.Interpolator3D, method="cubic2", extrap=True)
-    n = GRID.x_below.size
+    n, n_hm = GRID.x_below.size, GRID.x_below_hm.size
 
-    def patch(x, rows: slice) -> Patch:
+    def patch(x, x_hm, rows: slice, rows_hm: slice) -> Patch:
         return Patch(
             spline(x, g["ln_lam"], g["ln_y"], jnp.asarray(t.ln_omega_per_keV[rows])),
             spline(x, g["ln_lam"], g["ln_y"], jnp.asarray(t.ln_mean_q[rows])),
-            spline(x, g["ln_lam_hm"], g["ln_y_hm"], jnp.asarray(t.ln_lambda_hm[rows])),
+            spline(x_hm, g["ln_lam_hm"], g["ln_y_hm"], jnp.asarray(t.ln_lambda_hm[rows_hm])),
         )
 
     # the below patch's coordinate ln β falls with m_S: its nodes run from high to low; interpax wants them increasing
-    below = patch(g["x_below"][::-1], slice(n - 1, None, -1))
-    return Surrogate(below, patch(g["x_above"], slice(n, None)))
+    below = patch(g["x_below"][::-1], g["x_below_hm"][::-1], slice(n - 1, None, -1), slice(n_hm - 1, None, -1))
+    return Surrogate(below, patch(g["x_above"], g["x_above_hm"], slice(n, None), slice(n_hm, None)))
 
 
 __all__ = [
