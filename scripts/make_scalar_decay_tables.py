@@ -19,6 +19,10 @@ Usage (from the repository root; about 1.5 hours on 2 CPU cores with two parts):
     python scripts/make_scalar_decay_tables.py --work /tmp/sd-tables --part 1/2
     python scripts/make_scalar_decay_tables.py --work /tmp/sd-tables --repair    # failed points, if any
     python scripts/make_scalar_decay_tables.py --work /tmp/sd-tables --assemble
+
+After a refinement of the λ_hm grid, ``--seed-from OLD.npz`` first writes every λ_hm slab with the
+nodes it shares with an older table (same m_S, λ, y and m_N to 1e-9 in their coordinates) and marks
+the others NOT_COMPUTED; ``--repair --part K/N`` then computes only those.
 """
 
 from __future__ import annotations
@@ -94,10 +98,52 @@ def _save(path: Path, **arrays) -> None:
     tmp.replace(path)
 
 
-def repair(work: Path) -> None:
-    """Recompute the λ_hm nodes of every saved slab whose status is not OK."""
+NOT_COMPUTED = -1  # status of a λ_hm node that --seed-from could not take from the older table
+
+
+def seed_from(work: Path, old_table: Path) -> None:
+    """Write each missing λ_hm slab with the nodes it shares with ``old_table`` (an earlier
+    scalar_decay_tables.npz); its other nodes get status NOT_COMPUTED for ``--repair``."""
+    g = sdt.GRID
+    with np.load(old_table, allow_pickle=False) as z:
+        old = {k: z[k] for k in ("x_below_hm", "x_above_hm", "ln_lam_hm", "ln_y_hm", "ln_m_N", "ln_lambda_hm", "lambda_hm_status")}
+    if not np.allclose(old["ln_m_N"], g.ln_m_N, rtol=0, atol=1e-9):
+        raise SystemExit(f"{old_table}: its m_N nodes differ from GRID.ln_m_N; nothing to reuse")
+    old_x = np.concatenate([old["x_below_hm"], old["x_above_hm"]])
+    old_below = np.arange(old_x.size) < old["x_below_hm"].size
+    new_x = np.concatenate([g.x_below_hm, g.x_above_hm])
+    new_below = np.arange(new_x.size) < g.x_below_hm.size
+
+    def match(new, olds):
+        """Index in ``olds`` of each entry of ``new`` (-1 where none is within 1e-9)."""
+        d = np.abs(np.asarray(new)[:, None] - np.asarray(olds)[None, :])
+        return np.where(d.min(axis=1) < 1e-9, d.argmin(axis=1), -1)
+
+    a_of, b_of = match(g.ln_lam_hm, old["ln_lam_hm"]), match(g.ln_y_hm, old["ln_y_hm"])
+    reused = 0
+    for i in range(new_x.size):
+        path = work / f"hm-{i}.npz"
+        if path.exists():
+            continue
+        shape = (g.ln_lam_hm.size, g.ln_y_hm.size, g.ln_m_N.size)
+        ln_hm, status = np.full(shape, np.nan), np.full(shape, NOT_COMPUTED, np.int32)
+        same_side = np.flatnonzero((old_below == new_below[i]) & (np.abs(old_x - new_x[i]) < 1e-9))
+        if same_side.size:
+            j = same_side[0]
+            for a, b in np.ndindex(shape[:2]):
+                if a_of[a] >= 0 and b_of[b] >= 0:
+                    ln_hm[a, b], status[a, b] = old["ln_lambda_hm"][j, a_of[a], b_of[b]], old["lambda_hm_status"][j, a_of[a], b_of[b]]
+                    reused += 1
+        _save(path, ln_lambda_hm=ln_hm, lambda_hm_status=status, seconds=0.0)
+    print(f"seeded from {old_table}: {reused} of {new_x.size * g.ln_lam_hm.size * g.ln_y_hm.size} (m_S, lam, y) nodes reused")
+
+
+def repair(work: Path, k: int = 0, n: int = 1) -> None:
+    """Recompute the λ_hm nodes of every saved slab (every n-th from k) whose status is not OK."""
     g = sdt.GRID
     for i, m_S in enumerate(g.m_S_nodes_hm()):
+        if i % n != k:
+            continue
         path = work / f"hm-{i}.npz"
         if not path.exists():
             continue
@@ -144,19 +190,23 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--work", required=True, help="folder for the per-m_S slabs (resumable)")
     parser.add_argument("--part", default="0/1", help="K/N: compute the slabs K, K+N, K+2N, ... of each kind (default 0/1: all)")
     parser.add_argument("--assemble", action="store_true", help="write the package table from the slabs")
-    parser.add_argument("--repair", action="store_true", help="recompute the failed lambda_hm nodes of the saved slabs")
+    parser.add_argument("--repair", action="store_true", help="recompute the failed (or not computed) lambda_hm nodes of the saved slabs")
+    parser.add_argument("--seed-from", metavar="OLD_NPZ", help="write the missing lambda_hm slabs with the nodes shared with an older table")
     args = parser.parse_args(argv)
     work = Path(args.work)
     work.mkdir(parents=True, exist_ok=True)
+    k, n = (int(x) for x in args.part.split("/"))
+    if not 0 <= k < n:
+        raise SystemExit(f"--part {args.part}: need 0 <= K < N")
+    if args.seed_from:
+        seed_from(work, Path(args.seed_from))
+        return
     if args.repair:
-        repair(work)
+        repair(work, k, n)
         return
     if args.assemble:
         assemble(work)
         return
-    k, n = (int(x) for x in args.part.split("/"))
-    if not 0 <= k < n:
-        raise SystemExit(f"--part {args.part}: need 0 <= K < N")
     for i in range(k, sdt.GRID.m_S_nodes().size, n):
         omega_slab(i, work)
     for i in range(k, sdt.GRID.m_S_nodes_hm().size, n):
