@@ -283,7 +283,8 @@ def diagnostics(idata: az.InferenceData) -> dict[str, float]:
     max R-hat, min bulk/tail ESS."""
     import arviz as az
 
-    summary = az.summary(idata, var_names=list(idata.posterior.data_vars), kind="diagnostics")
+    # round_to="none": the default rounds R-hat to 2 decimals, so 1.014 passed as 1.01
+    summary = az.summary(idata, var_names=list(idata.posterior.data_vars), kind="diagnostics", round_to="none")
     return {
         "divergences": int(idata.sample_stats["diverging"].sum()),
         "nonfinite_log_likelihood": int(idata.attrs.get("n_nonfinite_log_likelihood", 0)),
