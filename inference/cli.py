@@ -68,6 +68,8 @@ def _cmd_fit(args) -> None:
 
 
 def _run_fit(args, config, out, likelihood) -> None:
+    import numpy as np
+
     from jaxbsm.inference.bestfit import best_fit
     from jaxbsm.inference.checkpoint import CHECKPOINT_FILE
     from jaxbsm.inference.nuts import diagnostics, run_nuts
@@ -82,20 +84,28 @@ def _run_fit(args, config, out, likelihood) -> None:
                 "use --resume to continue it or --force to start again"
             )
         prepare_output(out, args.force)
-    n = config.nuts
     print(f"fit {config.name}: model {config.model} on {', '.join(config.datasets)}; free: {', '.join(config.free)}")
-    print(f"NUTS: {n.chains} chains x ({n.warmup} warm-up + {n.samples} draws), seed {n.seed}")
-    if args.resume:
-        print(f"resuming from {checkpoint}" if resume else f"no checkpoint {checkpoint}: starting a new run")
-    try:
-        idata = run_nuts(likelihood, config, progress=not args.no_progress, checkpoint=checkpoint, resume=resume)
-    except KeyboardInterrupt:
-        where = f"the draws so far are in {checkpoint}" if checkpoint.is_file() else "no block of draws was finished yet"
-        raise Interrupted(f"interrupted; {where}; continue with: jaxbsm fit {args.fit} --resume (and the same options)") from None
+    if config.sampler == "nested":
+        from jaxbsm.inference.nested import run_nested
+
+        m = config.nested
+        live = m.live_points or f"50 x {len(config.free)}"
+        print(f"nested sampling: {m.runs} independent runs x {live} live points, seeds from {m.seed} (no checkpoints: --resume reruns)")
+        idata = run_nested(likelihood, config, progress=not args.no_progress)
+    else:
+        n = config.nuts
+        print(f"NUTS: {n.chains} chains x ({n.warmup} warm-up + {n.samples} draws), seed {n.seed}")
+        if args.resume:
+            print(f"resuming from {checkpoint}" if resume else f"no checkpoint {checkpoint}: starting a new run")
+        try:
+            idata = run_nuts(likelihood, config, progress=not args.no_progress, checkpoint=checkpoint, resume=resume)
+        except KeyboardInterrupt:
+            where = f"the draws so far are in {checkpoint}" if checkpoint.is_file() else "no block of draws was finished yet"
+            raise Interrupted(f"interrupted; {where}; continue with: jaxbsm fit {args.fit} --resume (and the same options)") from None
     print(f"best fit: {config.bestfit.starts} starts x {config.bestfit.steps} steps")
     best = best_fit(likelihood, config)
     write_results(out, idata, config, best, force=True, labels=axis_labels(likelihood.model))
-    checkpoint.unlink()  # its draws are in posterior.nc now
+    checkpoint.unlink(missing_ok=config.sampler == "nested")  # its draws are in posterior.nc now
 
     print()
     print(summary_table(idata)[SUMMARY_COLUMNS].to_string(float_format=lambda v: f"{v:.4g}"))
@@ -105,6 +115,10 @@ def _run_fit(args, config, out, likelihood) -> None:
         f"failed solver points: {d['failed_points']}   "
         f"max R-hat: {d['max_r_hat']:.3f}   min ESS bulk/tail: {d['min_ess_bulk']:.0f}/{d['min_ess_tail']:.0f}"
     )
+    if config.sampler == "nested":
+        ln_z = np.asarray(idata.attrs["log_z"])
+        print(f"ln Z (evidence) of the {ln_z.size} runs: {', '.join(f'{v:.3f}' for v in ln_z)} "
+              f"(error of each ~{np.mean(idata.attrs['log_z_err']):.2f})")
     print()
     print(best.table())
     print(f"\nresults written to {out}/")

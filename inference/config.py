@@ -82,6 +82,23 @@ class NutsSettings:
 
 NUTS_INITS = ("uniform", "median")
 
+#: Posterior samplers of ``jaxbsm fit``: NUTS (``nuts`` settings) or nested sampling (``nested``).
+SAMPLERS = ("nuts", "nested")
+
+
+@dataclass(frozen=True)
+class NestedSettings:
+    """Nested-sampling settings, used when a fit's ``sampler`` is "nested": ``runs`` independent runs
+    (seeds ``seed``, ``seed`` + 1, ...), each a chain of the posterior (equal-weight draws, as many as
+    the smallest Kish ESS of the runs), so that R-hat compares independent runs; ``live_points`` per
+    run (None: 50 per free parameter, ``jaxbsm.inference.evidence.LIVE_POINTS_PER_DIMENSION``).
+    Nested sampling finds every mode of a multimodal posterior and weighs it by its mass, which
+    chains of NUTS, started together, do not."""
+
+    runs: int = 4
+    live_points: int | None = None
+    seed: int = 0
+
 
 @dataclass(frozen=True)
 class BestFitSettings:
@@ -112,6 +129,8 @@ class FitConfig:
     nuts: NutsSettings = NutsSettings()
     bestfit: BestFitSettings = BestFitSettings()
     output: OutputSettings = OutputSettings()
+    sampler: str = "nuts"
+    nested: NestedSettings = NestedSettings()
 
     @property
     def free(self) -> tuple[str, ...]:
@@ -132,7 +151,9 @@ class FitConfig:
                 k: {f: v for f, v in dataclasses.asdict(p).items() if v is not None} for k, p in self.parameters.items()
             },
             "fixed": dict(self.fixed),
+            "sampler": self.sampler,
             "nuts": dataclasses.asdict(self.nuts),
+            "nested": dataclasses.asdict(self.nested),
             "bestfit": dataclasses.asdict(self.bestfit),
             "output": dataclasses.asdict(self.output),
         }
@@ -218,7 +239,11 @@ def _check_settings(config: FitConfig, source: str) -> None:
         "bestfit.starts": (config.bestfit.starts, 1, 10**6),
         "bestfit.steps": (config.bestfit.steps, 1, 10**7),
         "bestfit.seed": (config.bestfit.seed, 0, MAX_SEED),
+        "nested.runs": (config.nested.runs, 1, 64),
+        "nested.seed": (config.nested.seed, 0, MAX_SEED - 64),
     }
+    if config.nested.live_points is not None:
+        counts["nested.live_points"] = (config.nested.live_points, 10, 10**5)
     for fieldname, (value, minimum, maximum) in counts.items():
         if isinstance(value, bool) or not isinstance(value, int) or value < minimum:
             raise _err(source, fieldname, value, f"allowed: an integer >= {minimum}")
@@ -228,6 +253,8 @@ def _check_settings(config: FitConfig, source: str) -> None:
     if draws > MAX_DRAWS:
         raise _err(source, "nuts.samples", config.nuts.samples,
                    f"allowed: chains x samples <= {MAX_DRAWS:.0e} draws in memory (here {config.nuts.chains} x {config.nuts.samples})")
+    if config.sampler not in SAMPLERS:
+        raise _err(source, "sampler", config.sampler, f"allowed: {', '.join(SAMPLERS)}")
     if config.nuts.init not in NUTS_INITS:
         raise _err(source, "nuts.init", config.nuts.init, f"allowed: {', '.join(NUTS_INITS)}")
     if not isinstance(config.nuts.dense_mass, bool):
@@ -296,7 +323,7 @@ def config_from_dict(
     """
     if not isinstance(data, Mapping):
         raise _err(source, "<top level>", data, "allowed: a mapping of fit fields")
-    top = ("name", "description", "model", "datasets", "parameters", "fixed", "nuts", "bestfit", "output")
+    top = ("name", "description", "model", "datasets", "parameters", "fixed", "sampler", "nuts", "nested", "bestfit", "output")
     for key in data:
         if key not in top:
             raise _err(source, key, data[key], f"allowed fields: {', '.join(top)}")
@@ -375,6 +402,8 @@ def config_from_dict(
         parameters=priors,
         fixed=fixed,
         nuts=_settings(NutsSettings, data.get("nuts"), source, "nuts"),
+        sampler=data.get("sampler", "nuts"),
+        nested=_settings(NestedSettings, data.get("nested"), source, "nested"),
         bestfit=_settings(BestFitSettings, data.get("bestfit"), source, "bestfit"),
         output=_settings(OutputSettings, data.get("output"), source, "output"),
     )

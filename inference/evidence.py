@@ -195,6 +195,28 @@ def nested_sampling(
     max_samples = _positive_int("max_samples", max_samples, num_live_points)
     if isinstance(dlogz, bool) or not isinstance(dlogz, (int, float)) or not 0 < dlogz < math.inf:
         raise ValueError(f"dlogz = {dlogz!r} is invalid; allowed: a finite number > 0")
+    sampler, results, wall, bits = run_jaxns(likelihood, config, num_live_points, seed, dlogz, max_samples)
+    log_z = float(results.log_Z_mean)
+    return Evidence(
+        fit=config.name,
+        datasets=tuple(config.datasets),
+        method="nested sampling (jaxns)",
+        log_z=log_z,
+        log_z_err=float(results.log_Z_uncert),
+        n_likelihood_evaluations=int(results.total_num_likelihood_evaluations),
+        ess=float(results.ESS),
+        information=-float(results.H_mean),  # jaxns 2.6's H_mean is log Z - E_post[log L] = -H
+        settings={"num_live_points": num_live_points, "dlogz": float(dlogz), "max_samples": max_samples, "seed": seed},
+        termination=tuple(_TERMINATION[i] for i in bits),
+        wall_s=wall,
+    )
+
+
+def run_jaxns(likelihood, config: FitConfig, num_live_points: int, seed: int, dlogz: float = DEFAULT_DLOGZ,
+              max_samples: int = DEFAULT_MAX_SAMPLES):
+    """One jaxns run over ``config``'s priors: (NumPyro NestedSampler, jaxns results, wall seconds,
+    termination bits). ValueError when no prior point has a finite log L; a warning when the run
+    stopped before the evidence converged."""
     from numpyro.contrib.nested_sampling import NestedSampler  # imports jaxns (slow): only when needed
 
     sampler = NestedSampler(
@@ -217,22 +239,10 @@ def nested_sampling(
     if _BAD_TERMINATION.intersection(bits):
         warnings.warn(
             f"fit {config.name}: nested sampling stopped before convergence "
-            f"({'; '.join(_TERMINATION[i] for i in bits)}); log Z may be biased",
+            f"({'; '.join(_TERMINATION[i] for i in bits)}); log Z and the posterior may be biased",
             stacklevel=2,
         )
-    return Evidence(
-        fit=config.name,
-        datasets=tuple(config.datasets),
-        method="nested sampling (jaxns)",
-        log_z=log_z,
-        log_z_err=float(results.log_Z_uncert),
-        n_likelihood_evaluations=int(results.total_num_likelihood_evaluations),
-        ess=float(results.ESS),
-        information=-float(results.H_mean),  # jaxns 2.6's H_mean is log Z - E_post[log L] = -H
-        settings={"num_live_points": num_live_points, "dlogz": float(dlogz), "max_samples": max_samples, "seed": seed},
-        termination=tuple(_TERMINATION[i] for i in bits),
-        wall_s=wall,
-    )
+    return sampler, results, wall, bits
 
 
 def laplace_evidence(likelihood, config: FitConfig, bestfit) -> Evidence:

@@ -229,18 +229,6 @@ def run_nuts(
     """
     settings = config.nuts
     samples, extra, _ = sample_nuts(likelihood, config, progress, checkpoint, resume)  # in the configuration's order
-
-    from jaxbsm.inference.scan import evaluate_points  # here, like ArviZ: scan needs pandas, sample_nuts does not
-
-    total, terms, preds, status = evaluate_points(likelihood, config, samples)  # batched over all local devices
-    n_nonfinite = int(np.sum(~np.isfinite(total)))
-    n_failed = int(np.sum(status != 0))
-    n_divergent = int(extra["diverging"].sum())
-    if n_nonfinite:
-        warnings.warn(
-            f"{n_nonfinite} posterior draws have a non-finite log-likelihood ({n_failed} where a solver failed)", stacklevel=2
-        )
-
     sample_stats = {
         "diverging": extra["diverging"],
         "n_steps": extra["num_steps"],
@@ -249,16 +237,32 @@ def run_nuts(
         "energy": extra["energy"],
         "acceptance_rate": extra["accept_prob"],
         "step_size": extra["adapt_state.step_size"],
-        "solver_status": status,
     }
+    attrs = {"sampler": "nuts", "seed": settings.seed, "chain_method": chain_method_of(settings)}
+    return posterior_inference_data(likelihood, config, samples, sample_stats, attrs)
+
+
+def posterior_inference_data(likelihood, config: FitConfig, samples, sample_stats, attrs) -> az.InferenceData:
+    """InferenceData of posterior draws ``samples`` (parameter -> chain x draw), whichever sampler made
+    them: the log L terms, predictions and solver status of every draw are evaluated here (batched
+    over the local devices); ``sample_stats`` (with ``diverging``) and ``attrs`` of the sampler are
+    joined with the provenance and the counts of non-finite and failed draws (see :func:`run_nuts`)."""
+    from jaxbsm.inference.scan import evaluate_points  # here, like ArviZ: scan needs pandas, sample_nuts does not
+
+    total, terms, preds, status = evaluate_points(likelihood, config, samples)  # batched over all local devices
+    n_nonfinite = int(np.sum(~np.isfinite(total)))
+    n_failed = int(np.sum(status != 0))
+    if n_nonfinite:
+        warnings.warn(
+            f"{n_nonfinite} posterior draws have a non-finite log-likelihood ({n_failed} where a solver failed)", stacklevel=2
+        )
     attrs = {
         "fit": config.name,
         "config_yaml": config.to_yaml(),
-        "seed": settings.seed,
         "device": provenance.device(),
-        "chain_method": chain_method_of(settings),
         "date": provenance.utc_date(),
-        "n_divergent": n_divergent,
+        **attrs,
+        "n_divergent": int(np.sum(sample_stats["diverging"])),
         "n_nonfinite_log_likelihood": n_nonfinite,
         "n_failed_points": n_failed,
         "git_revision": provenance.git_revision(),
@@ -271,7 +275,7 @@ def run_nuts(
         posterior=samples,
         log_likelihood={"log_likelihood": terms},
         posterior_predictive=preds,
-        sample_stats=sample_stats,
+        sample_stats={**sample_stats, "solver_status": status},
         coords={"term": unique_labels(likelihood.term_names)},
         dims={"log_likelihood": ["term"]},
         attrs=attrs,

@@ -6,11 +6,15 @@ whose isolated divergences sit at the loguniform m_lightest edge), and the physi
 shipped to show (seed 002 Table 1; the Z' and S3 Delta chi^2; current data; the NuFIT inputs).
 """
 
+import jax
+import jax.numpy as jnp
 import numpy as np
 import pytest
 
+from jaxbsm.cosmology.scalar_decay_tables import M_THRESHOLD
 from jaxbsm.inference.bestfit import best_fit
 from jaxbsm.inference.config import load_config, shipped_fits
+from jaxbsm.inference.nested import run_nested
 from jaxbsm.inference.nuts import diagnostics, run_nuts
 from jaxbsm.likelihoods import build_likelihood, load_dataset
 
@@ -48,7 +52,7 @@ EXPECT = {
     "scalar-decay-omega": ({"lam": (1.309e-8, 0.005e-8)}, None, None, 0.0),
     # the same lambda; Lyman-alpha pushes y up (late S decays make N hot)
     "scalar-decay-structure": ({"lam": (1.309e-8, 0.005e-8)}, None, None, 0.0),
-    # all four free: convergence criteria only (its run to convergence is not yet measured; issue 18)
+    # all four free, nested sampling (freeze-in and freeze-out branches); weights: test_4d_branch_weights...
     "scalar-decay-4d": ({}, None, None, 0.0),
 }
 
@@ -65,6 +69,42 @@ def respects_planck_and_lyman_alpha(idata):
     assert np.median(lam_hm) < limit and (lam_hm > limit).mean() < 0.2 and (lam_hm > 2 * limit).mean() < 0.01
 
 
+def prior_monte_carlo_fractions(n_batches=40, batch=250_000):
+    """scalar-decay-4d: the posterior fractions on the freeze-out branch (λ > 1e-7) and below the
+    h → SS threshold by plain Monte Carlo over the prior, 10^7 points weighted by L (Kish ESS ≈ 2500),
+    with their errors. Measured 2026-12-06: 0.236 ± 0.008 and 0.042 ± 0.004, ln Z = -9.07."""
+    from jaxbsm.inference.config import full_parameters
+
+    config = load_config("scalar-decay-4d")
+    lk = build_likelihood(config.model, config.datasets)
+    log_l = jax.jit(jax.vmap(lambda p: lk.log_likelihood(full_parameters(config, p))))
+    rng = np.random.default_rng(7)
+    w, fo, below = [], [], []
+    for _ in range(n_batches):
+        p = {k: np.exp(rng.uniform(np.log(s.low), np.log(s.high), batch)) for k, s in config.parameters.items()}
+        w.append(np.exp(np.asarray(log_l({k: jnp.asarray(v) for k, v in p.items()}))))
+        fo.append(p["lam"] > 1e-7)
+        below.append(p["m_S"] < M_THRESHOLD)
+    w, fo, below = (np.concatenate(a) for a in (w, fo, below))
+    return [(w[m].sum() / w.sum(), np.sqrt(np.sum((w * (m - w[m].sum() / w.sum())) ** 2)) / w.sum()) for m in (fo, below)]
+
+
+@pytest.mark.xfail(strict=True, reason="nested sampling underweights the freeze-out branch and the "
+                   "below-threshold piece (measured 0.190 and 0.017 against 0.236 and 0.042); issue 18 open")
+def test_4d_branch_weights_match_prior_monte_carlo():
+    """Planck's Ω h² is met on the freeze-in branch (λ ≲ 1e-8), on the freeze-out branch (λ > 1e-7)
+    and below the h → SS threshold. NUTS chains started together stayed on the freeze-in branch
+    above the threshold (R-hat 1.004, 24% of the mass missing), hence nested sampling. Its shipped
+    run (4 x 1000 live points, 5308 draws, R-hat 1.009) gave 0.190 and 0.017: 4.6 and 6 combined
+    sigma below the Monte Carlo reference, a bias of jaxns on this thin, curved shell."""
+    config = load_config("scalar-decay-4d")
+    idata = run_nested(build_likelihood(config.model, config.datasets), config, progress=False)
+    lam, m_S = (np.asarray(idata.posterior[k]).ravel() for k in ("lam", "m_S"))
+    for (ref, ref_err), draws in zip(prior_monte_carlo_fractions(), (lam > 1e-7, m_S < M_THRESHOLD)):
+        ns_err = np.sqrt(ref * (1 - ref) / draws.size)  # the draws number the runs' ESS
+        assert draws.mean() == pytest.approx(ref, abs=4 * np.hypot(ref_err, ns_err))
+
+
 PREDICTIVE_CHECKS = {"scalar-decay-structure": respects_planck_and_lyman_alpha}
 
 
@@ -76,7 +116,7 @@ def test_every_shipped_fit_is_checked():
 def test_shipped_fit_converges(name):
     config = load_config(name)
     lk = build_likelihood(config.model, config.datasets)
-    idata = run_nuts(lk, config, progress=False)
+    idata = run_nested(lk, config, progress=False) if config.sampler == "nested" else run_nuts(lk, config, progress=False)
     d = diagnostics(idata)
     means, dchi2, inputs, max_divergent = EXPECT[name]
     n_draws = config.nuts.chains * config.nuts.samples
