@@ -92,6 +92,13 @@ def _run_fit(args, config, out, likelihood) -> None:
         live = m.live_points or f"50 x {len(config.free)}"
         print(f"nested sampling: {m.runs} independent runs x {live} live points, seeds from {m.seed} (no checkpoints: --resume reruns)")
         idata = run_nested(likelihood, config, progress=not args.no_progress)
+    elif config.sampler == "importance":
+        from jaxbsm.inference.importance import run_importance
+
+        m = config.importance
+        print(f"importance sampling from the prior: {m.chains} independent streams x {m.points} points, "
+              f"seeds from {m.seed} (no checkpoints: --resume reruns)")
+        idata = run_importance(likelihood, config, progress=not args.no_progress)
     else:
         n = config.nuts
         print(f"NUTS: {n.chains} chains x ({n.warmup} warm-up + {n.samples} draws), seed {n.seed}")
@@ -105,7 +112,7 @@ def _run_fit(args, config, out, likelihood) -> None:
     print(f"best fit: {config.bestfit.starts} starts x {config.bestfit.steps} steps")
     best = best_fit(likelihood, config)
     write_results(out, idata, config, best, force=True, labels=axis_labels(likelihood.model))
-    checkpoint.unlink(missing_ok=config.sampler == "nested")  # its draws are in posterior.nc now
+    checkpoint.unlink(missing_ok=config.sampler != "nuts")  # its draws are in posterior.nc now
 
     print()
     print(summary_table(idata)[SUMMARY_COLUMNS].to_string(float_format=lambda v: f"{v:.4g}"))
@@ -115,9 +122,10 @@ def _run_fit(args, config, out, likelihood) -> None:
         f"failed solver points: {d['failed_points']}   "
         f"max R-hat: {d['max_r_hat']:.3f}   min ESS bulk/tail: {d['min_ess_bulk']:.0f}/{d['min_ess_tail']:.0f}"
     )
-    if config.sampler == "nested":
+    if config.sampler in ("nested", "importance"):
         ln_z = np.asarray(idata.attrs["log_z"])
-        print(f"ln Z (evidence) of the {ln_z.size} runs: {', '.join(f'{v:.3f}' for v in ln_z)} "
+        runs = "runs" if config.sampler == "nested" else "streams"
+        print(f"ln Z (evidence) of the {ln_z.size} {runs}: {', '.join(f'{v:.3f}' for v in ln_z)} "
               f"(error of each ~{np.mean(idata.attrs['log_z_err']):.2f})")
     print()
     print(best.table())

@@ -82,8 +82,9 @@ class NutsSettings:
 
 NUTS_INITS = ("uniform", "median")
 
-#: Posterior samplers of ``jaxbsm fit``: NUTS (``nuts`` settings) or nested sampling (``nested``).
-SAMPLERS = ("nuts", "nested")
+#: Posterior samplers of ``jaxbsm fit``: NUTS (``nuts`` settings), nested sampling (``nested``) or
+#: importance sampling from the prior (``importance``).
+SAMPLERS = ("nuts", "nested", "importance")
 
 
 @dataclass(frozen=True)
@@ -97,6 +98,19 @@ class NestedSettings:
 
     runs: int = 4
     live_points: int | None = None
+    seed: int = 0
+
+
+@dataclass(frozen=True)
+class ImportanceSettings:
+    """Importance-sampling settings, used when a fit's ``sampler`` is "importance"
+    (``jaxbsm.inference.importance``): ``chains`` independent streams (seeds ``seed``, ``seed`` + 1,
+    ...) of ``points`` prior points each, evaluated ``batch`` at a time. Exact for any posterior
+    shape (modes, thin shells); efficient where the posterior fills a fair part of the prior box."""
+
+    chains: int = 4
+    points: int = 1_000_000
+    batch: int = 100_000
     seed: int = 0
 
 
@@ -131,6 +145,7 @@ class FitConfig:
     output: OutputSettings = OutputSettings()
     sampler: str = "nuts"
     nested: NestedSettings = NestedSettings()
+    importance: ImportanceSettings = ImportanceSettings()
 
     @property
     def free(self) -> tuple[str, ...]:
@@ -154,6 +169,7 @@ class FitConfig:
             "sampler": self.sampler,
             "nuts": dataclasses.asdict(self.nuts),
             "nested": dataclasses.asdict(self.nested),
+            "importance": dataclasses.asdict(self.importance),
             "bestfit": dataclasses.asdict(self.bestfit),
             "output": dataclasses.asdict(self.output),
         }
@@ -241,6 +257,10 @@ def _check_settings(config: FitConfig, source: str) -> None:
         "bestfit.seed": (config.bestfit.seed, 0, MAX_SEED),
         "nested.runs": (config.nested.runs, 1, 64),
         "nested.seed": (config.nested.seed, 0, MAX_SEED - 64),
+        "importance.chains": (config.importance.chains, 1, 64),
+        "importance.points": (config.importance.points, 1, 10**11),
+        "importance.batch": (config.importance.batch, 1, 10**7),
+        "importance.seed": (config.importance.seed, 0, MAX_SEED - 64),
     }
     if config.nested.live_points is not None:
         counts["nested.live_points"] = (config.nested.live_points, 10, 10**5)
@@ -323,7 +343,7 @@ def config_from_dict(
     """
     if not isinstance(data, Mapping):
         raise _err(source, "<top level>", data, "allowed: a mapping of fit fields")
-    top = ("name", "description", "model", "datasets", "parameters", "fixed", "sampler", "nuts", "nested", "bestfit", "output")
+    top = ("name", "description", "model", "datasets", "parameters", "fixed", "sampler", "nuts", "nested", "importance", "bestfit", "output")
     for key in data:
         if key not in top:
             raise _err(source, key, data[key], f"allowed fields: {', '.join(top)}")
@@ -404,6 +424,7 @@ def config_from_dict(
         nuts=_settings(NutsSettings, data.get("nuts"), source, "nuts"),
         sampler=data.get("sampler", "nuts"),
         nested=_settings(NestedSettings, data.get("nested"), source, "nested"),
+        importance=_settings(ImportanceSettings, data.get("importance"), source, "importance"),
         bestfit=_settings(BestFitSettings, data.get("bestfit"), source, "bestfit"),
         output=_settings(OutputSettings, data.get("output"), source, "output"),
     )

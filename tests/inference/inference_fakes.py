@@ -90,3 +90,23 @@ def make_config(**overrides):
     return config_from_dict(
         gauss_config_dict(**overrides), "test.yaml", known_datasets=["fake-data"], model_lookup=lookup
     )
+
+
+# TwoModes: log L in x is two Gaussians of width 0.15 at x = -1.5 and +1.5 holding 30% and 70% of the
+# mass (a uniform prior over [-3, 3] covers both whole); y: the Gaussian of GaussLikelihood
+MODES, WIDTH, WEIGHT_RIGHT = (-1.5, 1.5), 0.15, 0.7
+
+
+@dataclass(frozen=True)
+class TwoModes(GaussLikelihood):
+    """Two separated modes in x of known weights, which NUTS chains started together miss."""
+
+    def pointwise(self, params):
+        x, y = params["x"], params["y"]
+        ln_x = jnp.logaddexp(jnp.log(1.0 - WEIGHT_RIGHT) - 0.5 * ((x - MODES[0]) / WIDTH) ** 2,
+                             jnp.log(WEIGHT_RIGHT) - 0.5 * ((x - MODES[1]) / WIDTH) ** 2)
+        return jnp.stack([ln_x, -0.5 * ((y - MU["y"]) / SIGMA["y"]) ** 2])
+
+    def evaluate(self, params):
+        terms = self.pointwise(params)
+        return Evaluation(jnp.sum(terms), terms, self.predict(params), jnp.int32(0))

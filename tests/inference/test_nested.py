@@ -4,37 +4,17 @@ likelihood with two separated modes of known weights, which NUTS chains started 
 from __future__ import annotations
 
 import functools
-from dataclasses import dataclass
 
 import arviz as az
-import jax.numpy as jnp
 import numpy as np
 import pytest
 import yaml
-from inference_fakes import GaussLikelihood, gauss_config_dict, lookup, make_config
+from inference_fakes import MODES, WEIGHT_RIGHT, WIDTH, GaussLikelihood, TwoModes, gauss_config_dict, lookup, make_config
 
 from jaxbsm.inference import cli
 from jaxbsm.inference.config import ConfigError, load_config
 from jaxbsm.inference.nested import run_nested
 from jaxbsm.inference.nuts import diagnostics
-from jaxbsm.likelihoods.likelihood import Evaluation
-
-# log L in x: two Gaussians of width 0.15 at x = -1.5 and +1.5 holding 30% and 70% of the mass
-# (uniform prior over [-3, 3] covers both whole); y: the Gaussian of GaussLikelihood
-MODES, WIDTH, WEIGHT_RIGHT = (-1.5, 1.5), 0.15, 0.7
-
-
-@dataclass(frozen=True)
-class TwoModes(GaussLikelihood):
-    def pointwise(self, params):
-        x, y = params["x"], params["y"]
-        ln_x = jnp.logaddexp(jnp.log(1.0 - WEIGHT_RIGHT) - 0.5 * ((x - MODES[0]) / WIDTH) ** 2,
-                             jnp.log(WEIGHT_RIGHT) - 0.5 * ((x - MODES[1]) / WIDTH) ** 2)
-        return jnp.stack([ln_x, -0.5 * ((y + 1.2) / 0.8) ** 2])
-
-    def evaluate(self, params):
-        terms = self.pointwise(params)
-        return Evaluation(jnp.sum(terms), terms, self.predict(params), jnp.int32(0))
 
 
 @pytest.fixture(scope="module")
