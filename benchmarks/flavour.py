@@ -22,6 +22,7 @@ measures latency and throughput only) and a markdown summary is printed.
 from __future__ import annotations
 
 import argparse
+import contextlib
 import importlib.util
 import json
 import subprocess
@@ -35,6 +36,7 @@ import numpy as np
 
 import jaxbsm  # noqa: F401  (switches JAX to float64 before anything is built)
 from benchmarks import common
+from jaxbsm.checks import float32_allowed
 from jaxbsm.likelihoods import build_likelihood
 
 MODEL = "wilson"
@@ -232,15 +234,16 @@ def main(argv: Sequence[str] | None = None) -> None:
 
     if args.float32:
         jax.config.update("jax_enable_x64", False)
-    result = run(
-        max_batch=args.max_batch,
-        chunk=args.chunk,
-        min_time=0.3 if args.quick else 1.0,
-        nuts=not (args.no_nuts or args.float32),
-        quick=args.quick,
-        flavio=not (args.no_flavio or args.float32),
-        flavio_python=args.flavio_python,
-    )
+    with float32_allowed() if args.float32 else contextlib.nullcontext():  # float32 on purpose: speed only
+        result = run(
+            max_batch=args.max_batch,
+            chunk=args.chunk,
+            min_time=0.3 if args.quick else 1.0,
+            nuts=not (args.no_nuts or args.float32),
+            quick=args.quick,
+            flavio=not (args.no_flavio or args.float32),
+            flavio_python=args.flavio_python,
+        )
     suffix = "-float32" if args.float32 else ""
     path = common.write_json(result, args.out, f"flavour-{common.device_name()}{suffix}.json")
     print(summary(result))

@@ -6,11 +6,14 @@ unchecked (inside fits, unphysical points are caught by the likelihood, which re
 
 from __future__ import annotations
 
+import contextlib
+
 import jax
 import numpy as np
 
 RULES = {
     "positive": (np.greater, "> 0"),
+    "finite_positive": (lambda x, zero: np.isfinite(x) & (x > zero), "finite and > 0"),
     "nonnegative": (np.greater_equal, ">= 0"),
     "nonzero": (np.not_equal, "non-zero"),
 }
@@ -21,11 +24,28 @@ def is_concrete(*xs) -> bool:
     return not any(isinstance(x, jax.core.Tracer) for x in xs)
 
 
+_float32_allowed = False
+
+
+@contextlib.contextmanager
+def float32_allowed():
+    """Inside this block :func:`require_float64` lets float32 through: for measuring float32
+    throughput on purpose (benchmarks/flavour.py --float32), never for results."""
+    global _float32_allowed
+    previous, _float32_allowed = _float32_allowed, True
+    try:
+        yield
+    finally:
+        _float32_allowed = previous
+
+
 def require_float64(where: str) -> None:
     """RuntimeError unless JAX computes in float64 (``jax_enable_x64``), which importing the jaxbsm
     package switches on: in float32 the stiff solvers and the flavour quadratic forms lose their
-    accuracy silently (e.g. a script beside a folder named ``jaxbsm`` imports that folder instead)."""
-    if not jax.config.read("jax_enable_x64"):
+    accuracy silently (e.g. a script beside a folder named ``jaxbsm`` imports that folder instead).
+    Public entry points call it: build_likelihood, get_model, the freeze-in, transfer, half-mode,
+    oscillation, bounce and Q-ball solvers."""
+    if not jax.config.read("jax_enable_x64") and not _float32_allowed:
         raise RuntimeError(
             f"{where}: JAX is in float32 (jax_enable_x64 is off); jaxbsm computes in float64. Import the installed "
             "package (`import jaxbsm`, which switches it on) or call jax.config.update('jax_enable_x64', True) first"

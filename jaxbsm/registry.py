@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import importlib
 
+from jaxbsm.checks import require_float64
 from jaxbsm.model import Model
 from jaxbsm.observables import ObservableInfo
 
@@ -28,7 +29,9 @@ MODELS: dict[str, str] = {
 
 
 def get_model(name: str) -> Model:
-    """The registered model ``name``; ValueError listing the known models otherwise."""
+    """The registered model ``name``; ValueError listing the known models otherwise (RuntimeError
+    if JAX is in float32: the models' predictions need float64)."""
+    require_float64("get_model")
     try:
         entry = MODELS[name]
     except KeyError:

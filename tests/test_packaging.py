@@ -44,3 +44,45 @@ def test_every_module_and_data_file_is_in_the_wheel(wheel):
         if "__pycache__" not in path.parts
     }
     assert expected - names == set()
+
+
+def _requirements():
+    import tomllib
+
+    from packaging.requirements import Requirement
+
+    project = tomllib.loads((ROOT / "pyproject.toml").read_text())["project"]
+    return [Requirement(r) for r in project["dependencies"] + project["optional-dependencies"]["test"]]
+
+
+def _pins():
+    from packaging.utils import canonicalize_name
+
+    pins = {}
+    for line in (ROOT / "constraints.txt").read_text().splitlines():
+        line = line.split("#")[0].strip()
+        if line:
+            name, _, version = line.partition("==")
+            assert version, f"constraints.txt: {line!r} is not a pin name==version"
+            pins[canonicalize_name(name)] = version
+    return pins
+
+
+def test_fresh_installs_use_the_tested_versions():
+    """Issue 19: the README's two commands and .ci/run install with -c constraints.txt, every direct
+    dependency (run and test) is pinned there, each pin lies inside pyproject's range, and pyproject
+    keeps ranges (no == pins) so that jaxbsm installs beside other packages."""
+    from packaging.utils import canonicalize_name
+
+    readme = (ROOT / "README.md").read_text()
+    commands = [line for line in readme.splitlines() if line.startswith("python3 -m venv")]
+    ci = [line for line in (ROOT / ".ci" / "run").read_text().splitlines() if "pip install" in line]
+    assert len(commands) == 2 and ci
+    for command in commands + ci:
+        assert "pip install -q -c constraints.txt" in command, command
+    pins = _pins()
+    for req in _requirements():
+        name = canonicalize_name(req.name)
+        assert name in pins, f"{req.name} is not pinned in constraints.txt"
+        assert req.specifier.contains(pins[name], prereleases=True), f"{req.name}=={pins[name]} is outside {req.specifier}"
+        assert not any(s.operator == "==" for s in req.specifier), f"pyproject pins {req}: keep a range"

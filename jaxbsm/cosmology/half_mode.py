@@ -40,7 +40,7 @@ import jax
 import jax.numpy as jnp
 import numpy as np
 
-from jaxbsm.checks import is_concrete
+from jaxbsm.checks import is_concrete, require_float64
 from jaxbsm.cosmology import ncdm, transfer, wdm_fits
 from jaxbsm.cosmology.background import PLANCK18, T_NU_OVER_T_GAMMA, Cosmology
 from jaxbsm.cosmology.freeze_in import FreezeInResult, q_today
@@ -222,6 +222,7 @@ def half_mode_k(
     docstring inside k_range = (k_lo, k_hi) [h/Mpc] (inside the solver's 0.01–1000). jit-, vmap- and
     differentiable (jax.grad, jax.jvp) in the species; k_guess [h/Mpc] (default: the Viel relic with
     the same mean velocity) only sets the start. convention: "T2" (T² = 1/2) or "T" (T = 1/2)."""
+    require_float64("half_mode_k")
     if convention not in _TARGETS:
         raise ValueError(f"convention = {convention!r} must be 'T2' (T^2 = 1/2) or 'T' (T = 1/2)")
     k_lo, k_hi = k_range

@@ -32,6 +32,7 @@ import jax
 import jax.numpy as jnp
 import numpy as np
 
+from jaxbsm.checks import require_float64
 from jaxbsm.cosmology import ncdm, recombination
 from jaxbsm.cosmology.background import PLANCK18, Cosmology, conformal_hubble_lcdm, conformal_time_lcdm
 from jaxbsm.cosmology.linear_perturbations import Background, PerturbationSettings, StateLayout, relaxation_exponent, solve_mode
@@ -188,6 +189,7 @@ K_RANGE_H = (0.01, 1000.0)  # h/Mpc: the wavenumbers the solver accepts
 
 
 def _check_k_z(k_h, z):
+    require_float64("transfer")
     k_h = np.atleast_1d(np.asarray(k_h, float))
     z = np.atleast_1d(np.asarray(z, float))
     if k_h.ndim != 1 or not np.all((k_h >= K_RANGE_H[0]) & (k_h <= K_RANGE_H[1])):

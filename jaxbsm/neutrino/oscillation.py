@@ -58,7 +58,7 @@ import jax
 import jax.numpy as jnp
 import numpy as np
 
-from jaxbsm.checks import is_concrete, require
+from jaxbsm.checks import is_concrete, require, require_float64
 from jaxbsm.constants import AVOGADRO, G_FERMI, HBAR_GEV_PS, SPEED_OF_LIGHT
 
 #: hbar c in eV km = 1.97326980e-10, from HBAR_GEV_PS (GeV ps) and c.
@@ -75,6 +75,7 @@ UNITARITY_TOL = 1e-8
 
 
 def _check_common(v, dm21, dm3l, energy_gev):
+    require_float64("oscillation")
     if jnp.ndim(v) < 2 or jnp.shape(v)[-2:] != (3, 3):
         raise ValueError(f"the mixing matrix v must have shape (..., 3, 3); got shape {jnp.shape(v)}")
     if is_concrete(v):

@@ -62,6 +62,7 @@ import jax.numpy as jnp
 import numpy as np
 from jax.scipy.special import i0e, i1e
 
+from jaxbsm.checks import require_float64
 from jaxbsm.status import Status, where_failed
 
 __all__ = ["S_PSI", "BounceResult", "bounce", "bounce_profile", "sphere_area"]
@@ -372,6 +373,7 @@ def bounce(
       ``jaxbsm.status``). Only ``action`` carries gradients (w.r.t. ``params``, by the envelope
       theorem); its gradient is NaN where the status is not OK.
     """
+    require_float64("bounce")
     if d not in (1, 2, 3, 4):
         raise ValueError(f"bounce: d must be 1, 2, 3 or 4 (got {d})")
     phi_lo = jnp.asarray(phi_lo, dtype=jnp.float64)

@@ -32,7 +32,8 @@ stop_gradient; E = S₃(ω*) + ω*Q then has the exact gradients dE/dQ = ω* and
 by the envelope theorem (∂E/∂ω = 0 at ω*).
 
 Status: int32 codes of ``jaxbsm.status``: the bounce's at ω*, or ROOT_NOT_FOUND where the ω search
-failed (it takes precedence).
+failed (it takes precedence); OUT_OF_DOMAIN (with NaN values) for a traced point outside the domain
+(eager calls raise ValueError instead).
 """
 
 from __future__ import annotations
@@ -43,7 +44,7 @@ import jax
 import jax.numpy as jnp
 import numpy as np
 
-from jaxbsm.checks import is_concrete, require
+from jaxbsm.checks import is_concrete, require, require_float64
 from jaxbsm.solitons.bounce import S_PSI, BounceResult, bounce, bounce_profile
 from jaxbsm.solitons.roots import bisection, bracketed_secant
 from jaxbsm.status import Status, first_failure, where_failed
@@ -115,8 +116,9 @@ def qball_profile(omega, M, A, lam, r):
 
 class QBall(NamedTuple):
     """E: energy (GeV); omega: ω* (GeV); binding: QM − E (GeV, cancellation-free);
-    radius: rms radius (GeV⁻¹); status: int32 ``jaxbsm.status`` code: the bounce's at ω*, or
-    ROOT_NOT_FOUND if the ω root find failed."""
+    radius: rms radius (GeV⁻¹); status: int32 ``jaxbsm.status`` code: the bounce's at ω*,
+    ROOT_NOT_FOUND if the ω root find failed, OUT_OF_DOMAIN (values NaN) for a traced input outside
+    Q, M, A, λ > 0 finite, M² > A²/(2λ)."""
 
     E: jax.Array
     omega: jax.Array
@@ -129,8 +131,9 @@ def _check_inputs(where: str, Q, M, A, lam, *, lam_rule: str = "positive") -> No
     """ValueError naming the parameter, its value and the allowed range, for concrete inputs outside
     the potential's domain: Q, M, A > 0, λ > 0 (or ≥ 0: ``lam_rule``), and M² > A²/(2λ) (the origin
     the global minimum of U) where λ > 0."""
-    require(where, "positive", "(charge, dimensionless)", Q=Q)
-    require(where, "positive", "[GeV]", M=M, A=A)
+    require_float64(where)
+    require(where, "finite_positive", "(charge, dimensionless)", Q=Q)
+    require(where, "finite_positive", "[GeV]", M=M, A=A)
     require(where, lam_rule, "(quartic coupling)", lam=lam)
     if is_concrete(M, A, lam):
         M_, A_, lam_ = (np.asarray(x, float) for x in (M, A, lam))
@@ -180,6 +183,13 @@ def qball_energy(Q, M, A, lam, max_iter: int = 40) -> QBall:
     (module docstring) and an error δt in ω* costs only O(δt²) in E.
     """
     _check_inputs("qball_energy", Q, M, A, lam)
+    # traced inputs outside the domain (eager ones were refused above): such a point is solved at a
+    # harmless stand-in and flagged OUT_OF_DOMAIN with E = NaN, so it can neither spoil nor slow its batch
+    valid = (
+        jnp.isfinite(Q) & jnp.isfinite(M) & jnp.isfinite(A) & jnp.isfinite(lam)
+        & (Q > 0) & (M > 0) & (A > 0) & (lam > 0) & (M**2 * 2 * lam > A**2)
+    )
+    Q, M, A, lam = (jnp.where(valid, x, stand_in) for x, stand_in in ((Q, 10.0), (M, 1.0), (A, 1.0), (lam, 1.0)))
     sg = jax.lax.stop_gradient
     Qs, Ms, As, ls = sg(Q), sg(M), sg(A), sg(lam)
     logQ = jnp.log(Qs)
@@ -208,8 +218,8 @@ def qball_energy(Q, M, A, lam, max_iter: int = 40) -> QBall:
     E = r.action + w * Q
     binding = Q * m2 / (M + w) - r.action  # QM − E = Q(M − ω) − S₃, no cancellation
     root_status = where_failed((t <= t_lo) | (t >= t_hi), Status.ROOT_NOT_FOUND, root.status)
-    status = first_failure(root_status, r.status)
-    return QBall(E, w, binding, r.radius, status)
+    status = jnp.where(valid, first_failure(root_status, r.status), jnp.int32(Status.OUT_OF_DOMAIN))
+    return QBall(*(jnp.where(valid, x, jnp.nan) for x in (E, w, binding, r.radius)), status)
 
 
 def thick_wall_energy(Q, M, A, lam=0.0):
@@ -219,6 +229,8 @@ def thick_wall_energy(Q, M, A, lam=0.0):
     closed form: QM(1 + 2w²)/(3w), w² = (1 + √(1 − 4ε²))/2 (exact at λ = 0, needs ε ≤ 1/2), plus
     λ m*⁵ S_ψ4/A⁴ with m*² = M²(1 − w²);
     series: QM[1 − ε²/6 − ε⁴/8 + (λM²/A²)(S_ψ4/(3S_ψ)) ε⁴] + O(ε⁶).
+    Beyond ε = 1/2 (Q > 3S_ψM²/(2A²)) there is no thick-wall solution: the closed form is NaN
+    there, while the series is returned for any Q (to show where it fails; qball_energy holds for all Q).
     """
     _check_inputs("thick_wall_energy", Q, M, A, lam, lam_rule="nonnegative")
     eps = Q * A**2 / (3 * S_PSI * M**2)

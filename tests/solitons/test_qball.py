@@ -12,6 +12,7 @@ from scipy.integrate import solve_ivp
 from scipy.optimize import brentq
 
 from jaxbsm.solitons import S_PSI
+from jaxbsm.status import Status
 from jaxbsm.solitons.qball import (
     S_PSI4,
     qball_charge,
@@ -77,7 +78,11 @@ def _scipy_energy(Q):
 P0 = np.array([300.0, A, LAM])
 H = np.array([1e-2, 1e-6, 1e-7])
 STENCIL = [P0 + s * H[k] * np.eye(3)[k] for k in range(3) for s in (1, -1)]
-BATCH = np.array([[Q, A, LAM] for Q in [*QS, 1e5, 1e6]] + [P0] + STENCIL)
+# points outside the domain, traced in the same batch (issue 19: a lam = 0 point made its batch
+# 20-40 times slower, Q = -1 gave a finite E): lam = 0, Q < 0, Q = NaN, M^2 < A^2/(2 lam), A = inf
+OUTSIDE = [[10.0, A, 0.0], [-1.0, A, LAM], [np.nan, A, LAM], [10.0, A, 1e-4], [10.0, np.inf, LAM]]
+BATCH = np.array([[Q, A, LAM] for Q in [*QS, 1e5, 1e6]] + [P0] + STENCIL + OUTSIDE)
+I_OUTSIDE = slice(len(BATCH) - len(OUTSIDE), None)
 I_LARGE = [3, 5, 6]  # Q = 1e3, 1e5, 1e6
 I_P0 = 7
 
@@ -127,6 +132,8 @@ def test_thick_wall_small_Q(qballs):
     eps = QS * A**2 / (3 * S_PSI * M**2)
     bare, _ = thick_wall_energy(QS, M, A)
     closed, series = thick_wall_energy(QS, M, A, LAM)
+    # ε = 0.69, 6.9 at Q = 1e3, 1e4: beyond ε = 1/2 no thick-wall solution, the closed form is NaN
+    assert np.all(np.isfinite(np.asarray(closed)[:3])) and np.all(np.isnan(np.asarray(closed)[3:]))
     rel_bare = E[:3] / np.asarray(bare)[:3] - 1
     # coefficient of ε⁴: at Q = 10 the O(ε²) relative correction is 5e-5, the rounding of E 1e-7
     assert abs(rel_bare[1] / eps[1] ** 4 / (S_PSI4 / (3 * S_PSI)) - 1) < 1e-3
@@ -160,7 +167,7 @@ def test_energy_gradients_against_fd(batch):
     # dE/dQ = ω* exactly (envelope theorem, Kusenko eq. 8); dE/dA, dE/dλ = ∂S₃/∂θ at ω* (custom JVP
     # of the bounce); all against central differences of E on the stencil (acceptance 4)
     g = np.asarray(jax.grad(lambda p: qball_energy(p[0], M, p[1], p[2]).E)(jnp.asarray(P0)))
-    assert np.all(np.asarray(batch.status) == 0)
+    assert np.all(np.asarray(batch.status[: I_OUTSIDE.start]) == 0)
     assert abs(g[0] / float(batch.omega[I_P0]) - 1) < 1e-12
     E = np.asarray(batch.E)
     fd = [(E[I_P0 + 1 + 2 * k] - E[I_P0 + 2 + 2 * k]) / (2 * H[k]) for k in range(3)]
@@ -196,14 +203,26 @@ def test_charge_at_omega_star(large_qballs):
     [
         # issue 19: ZeroDivisionError, or E = 1.1e9 with only a status code
         (lambda: qball_energy(10.0, 1.0, 1.0, 0.0), r"qball_energy: lam must be > 0 \(quartic coupling\), got"),
-        (lambda: qball_energy(-1.0, 1.0, 1.0, 1.0), r"qball_energy: Q must be > 0 \(charge, dimensionless\), got"),
-        (lambda: qball_energy(0.0, 1.0, 1.0, 1.0), r"qball_energy: Q must be > 0"),
+        (lambda: qball_energy(-1.0, 1.0, 1.0, 1.0), r"qball_energy: Q must be finite and > 0 \(charge, dimensionless\), got"),
+        (lambda: qball_energy(0.0, 1.0, 1.0, 1.0), r"qball_energy: Q must be finite and > 0"),
+        (lambda: qball_energy(np.inf, 1.0, 1.0, 1.0), r"qball_energy: Q must be finite and > 0"),
         (lambda: qball_energy(10.0, 1.0, 2.0, 1.0), r"qball_energy: need M\^2 > A\^2/\(2 lam\)"),
-        (lambda: thick_wall_energy(1.0, 1.0, 0.0), r"thick_wall_energy: A must be > 0 \[GeV\], got"),
+        (lambda: thick_wall_energy(1.0, 1.0, 0.0), r"thick_wall_energy: A must be finite and > 0 \[GeV\], got"),
         (lambda: thin_wall_energy(1e6, 1.0, 1.0, 0.0), r"thin_wall_energy: lam must be > 0"),
-        (lambda: thin_wall_energy(1e6, 0.0, 1.0, 1.0), r"thin_wall_energy: M must be > 0 \[GeV\]"),
+        (lambda: thin_wall_energy(1e6, 0.0, 1.0, 1.0), r"thin_wall_energy: M must be finite and > 0 \[GeV\]"),
     ],
 )
 def test_unphysical_inputs_are_refused_by_name(call, message):
     with pytest.raises(ValueError, match=message):
         call()
+
+
+def test_points_outside_the_domain_are_flagged_and_spare_their_batch(batch):
+    """Traced points outside the domain get status OUT_OF_DOMAIN and NaN values; the good points
+    of the same batch are those of a batch without them (same compiled function, rows sliced)."""
+    bad = jax.tree_util.tree_map(lambda x: np.asarray(x[I_OUTSIDE]), batch)
+    assert np.all(bad.status == Status.OUT_OF_DOMAIN) and np.all(np.isnan(bad.E))
+    good = np.asarray(batch.status[: I_OUTSIDE.start])
+    assert np.all(good == Status.OK)
+    alone = qball_energy(*(jnp.asarray(v) for v in (BATCH[0, 0], M, BATCH[0, 1], BATCH[0, 2])))
+    assert float(batch.E[0]) == pytest.approx(float(alone.E), rel=1e-12)
