@@ -220,9 +220,17 @@ def _err(source: str, fieldname: str, value: Any, allowed: str) -> ConfigError:
 
 
 def _number(source: str, fieldname: str, value: Any) -> float:
-    if isinstance(value, bool) or not isinstance(value, (int, float)) or not math.isfinite(value):
+    if isinstance(value, bool) or not isinstance(value, (int, float)) or not _finite(value):
         raise _err(source, fieldname, value, "allowed: a finite number")
     return float(value)
+
+
+def _finite(value: int | float) -> bool:
+    """math.isfinite, False (not OverflowError) for an integer beyond the float range."""
+    try:
+        return math.isfinite(value)
+    except OverflowError:
+        return False
 
 
 def _settings(cls, data: Any, source: str, fieldname: str):
@@ -363,25 +371,38 @@ def config_from_dict(
     datasets = data.get("datasets")
     if not isinstance(datasets, list) or not datasets or not all(isinstance(d, str) for d in datasets):
         raise _err(source, "datasets", datasets, "allowed: a non-empty list of dataset names")
-    if known_datasets is None:
-        from jaxbsm.likelihoods.records import list_datasets
+    from jaxbsm.likelihoods.records import DATA_DIR, list_datasets
 
+    if known_datasets is None:
         known_datasets = list_datasets()
     resolved = []
+    files: dict[str, list[str]] = {}  # the file each entry reads (a shipped name's own file) -> entries
     for d in datasets:
         if d in known_datasets:
             resolved.append(d)
+            shipped = DATA_DIR / f"{d}.yaml"
+            files.setdefault(str(shipped.resolve()) if shipped.is_file() else d, []).append(d)
             continue
         if not d.endswith((".yaml", ".yml")):
             raise _err(source, "datasets", d, f"known datasets: {', '.join(sorted(known_datasets))} (or a dataset .yaml path)")
-        path = (Path(base_dir or ".") / Path(d).expanduser()).resolve()
-        if not path.is_file():
+        try:
+            path = (Path(base_dir or ".") / Path(d).expanduser()).resolve()
+            found = path.is_file()
+        except (OSError, RuntimeError, ValueError) as e:  # ~unknown-user, a name too long, a NUL byte
+            raise _err(source, "datasets", d, f"allowed: a dataset file path ({e})") from None
+        if not found:
             raise _err(source, "datasets", d, f"dataset file {path} not found (a relative path is taken from the fit file's folder)")
         resolved.append(str(path))
+        files.setdefault(str(path), []).append(d)
     datasets = resolved
-    repeated = sorted({d for d in datasets if datasets.count(d) > 1})
+    repeated = [
+        f"{entries[0]} repeated" if len(set(entries)) == 1 else f"{' and '.join(dict.fromkeys(entries))} are the same file {file}"
+        for file, entries in files.items()
+        if len(entries) > 1
+    ]
     if repeated:
-        raise _err(source, "datasets", datasets, f"allowed: each dataset once ({', '.join(repeated)} repeated: it would count twice)")
+        raise _err(source, "datasets", data.get("datasets"),
+                   f"allowed: each dataset once ({'; '.join(repeated)}: it would count twice)")
 
     params = data.get("parameters")
     if not isinstance(params, Mapping) or not params:

@@ -22,6 +22,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
+from pathlib import Path
 from typing import NamedTuple
 
 import jax
@@ -30,7 +31,7 @@ import numpy as np
 
 from jaxbsm.checks import require_float64
 from jaxbsm.likelihoods import shapes
-from jaxbsm.likelihoods.records import load_dataset
+from jaxbsm.likelihoods.records import DataError, Dataset, load_dataset
 from jaxbsm.model import STATUS, Model
 from jaxbsm.registry import get_model
 from jaxbsm.status import Status
@@ -134,12 +135,14 @@ class Likelihood:
 
 def build_likelihood(model: str | Model, datasets: Sequence[str]) -> Likelihood:
     """Bind ``model`` (name or Model) to the named datasets (or dataset YAML paths); every observable
-    a dataset measures must be one the model predicts (DataError naming file, record and field)."""
+    a dataset measures must be one the model predicts (DataError naming file, record and field), and
+    no dataset may be given twice (the same file, by name and by path, or two files of one name)."""
     require_float64("build_likelihood")
     model = get_model(model) if isinstance(model, str) else model
     if not datasets:
         raise ValueError("build_likelihood: at least one dataset is needed")
     loaded = [load_dataset(d, model.observable_names, model.name) for d in datasets]
+    _refuse_repeats(datasets, loaded)
     measured, value, sp, sm, blocks, limits, terms, refs = [], [], [], [], [], [], [], []
     for ds in loaded:
         for m in ds.measurements:
@@ -177,6 +180,26 @@ def build_likelihood(model: str | Model, datasets: Sequence[str]) -> Likelihood:
         references=tuple(refs),
         chi2_offsets=offsets,
     )
+
+
+def _refuse_repeats(given: Sequence[str], loaded: Sequence[Dataset]) -> None:
+    """DataError if two entries are one file (a shipped name and its path) or two datasets of one name:
+    their measurements would count twice."""
+    files: dict[Path, str] = {}
+    names: dict[str, str] = {}
+    for entry, ds in zip(given, loaded):
+        file = Path(ds.path).resolve()
+        if file in files:
+            raise DataError(
+                f"build_likelihood: datasets {files[file]!r} and {entry!r} are the same file {file}; "
+                "allowed: each dataset once (it would count twice)"
+            )
+        if ds.name in names:
+            raise DataError(
+                f"build_likelihood: datasets {names[ds.name]!r} and {entry!r} ({ds.path}) both have name {ds.name!r}; "
+                "allowed: each dataset once (it would count twice), datasets of different names"
+            )
+        files[file], names[ds.name] = str(entry), str(entry)
 
 
 def _block_diag(blocks) -> np.ndarray:

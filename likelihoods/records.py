@@ -143,6 +143,8 @@ def _measurement(r, where: str, observables: Sequence[str] | None, model: str) -
     for key in ("observable", "experiment", "year", "arxiv", "inspire", "title", "journal"):
         if key not in r:
             raise DataError(f"{where}: missing field {key!r}")
+    if not isinstance(r["observable"], str) or not r["observable"]:
+        raise DataError(f"{where}: field 'observable' = {r['observable']!r} must be an observable name (a non-empty string)")
     where = f"{where} ({r['observable']})"
     if observables is not None and str(r["observable"]) not in observables:
         raise DataError(
@@ -187,9 +189,17 @@ def _measurement(r, where: str, observables: Sequence[str] | None, model: str) -
 
 
 def _number(x, where: str, field: str) -> float:
-    if isinstance(x, bool) or not isinstance(x, (int, float)) or not math.isfinite(x):
+    if isinstance(x, bool) or not isinstance(x, (int, float)) or not _finite(x):
         raise DataError(f"{where}: field {field!r} must be a finite number, got {x!r}")
     return float(x)
+
+
+def _finite(x: int | float) -> bool:
+    """math.isfinite, False (not OverflowError) for an integer beyond the float range."""
+    try:
+        return math.isfinite(x)
+    except OverflowError:
+        return False
 
 
 def _correlation_block(block, measured: list[str], corr: np.ndarray, where: str) -> list[str]:
@@ -207,8 +217,8 @@ def _correlation_block(block, measured: list[str], corr: np.ndarray, where: str)
             raise DataError(f"{where}: observable {n!r} is not a measured (non-limit) observable of this dataset")
     try:
         mat = np.asarray(block["matrix"], dtype=float)
-    except (TypeError, ValueError):
-        raise DataError(f"{where}: 'matrix' must be a square list of numbers") from None
+    except (TypeError, ValueError, OverflowError):
+        raise DataError(f"{where}: 'matrix' must be a square list of finite numbers") from None
     k = len(names)
     if mat.shape != (k, k) or not np.allclose(mat, mat.T) or not np.allclose(np.diag(mat), 1.0):
         raise DataError(f"{where}: 'matrix' must be a symmetric {k}x{k} correlation matrix with unit diagonal")

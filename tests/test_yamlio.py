@@ -1,6 +1,9 @@
 """jaxbsm.yamlio: the YAML reader of fits, datasets and model files (issue 19)."""
 
+import inspect
 import math
+import sys
+import time
 
 import pytest
 import yaml
@@ -100,3 +103,135 @@ def test_random_dataset_documents_give_a_dataset_or_a_clear_error(tmp_path_facto
         load_dataset(path)
     except DataError as e:
         assert str(e).startswith(str(path))
+
+
+# --- audit of the strict loader: unhashable keys, merge keys, deep nesting, huge integers -------------
+@pytest.mark.parametrize("text, line, kind", [("{[a]: 1}", 1, "a list"), ("x: 1\n? [a]\n: 1", 2, "a list"),
+                                              ("? {a: 1}\n: 2", 1, "a mapping"), ("a: {!!set {x}: 1}", 1, "a mapping")])
+def test_unhashable_keys_are_a_clear_error(text, line, kind):
+    """Was a bare TypeError (unhashable type: 'list') from the duplicate-key check."""
+    with pytest.raises(YAMLFileError, match=rf"^f.yaml: malformed YAML: the key on line {line} is {kind}; allowed: a scalar key"):
+        parse_yaml(text, "f.yaml")
+
+
+def test_merge_keys_work_and_own_keys_override():
+    """Was "could not determine a constructor for the tag 'tag:yaml.org,2002:merge'"."""
+    text = "base: &b {low: -1, high: 1}\nx: {<<: *b, high: 2}\ny:\n  <<: [*b, {mu: 0}]\n  sigma: 3\n"
+    assert parse_yaml(text) == {"base": {"low": -1, "high": 1}, "x": {"low": -1, "high": 2},
+                                "y": {"low": -1, "high": 1, "mu": 0, "sigma": 3}}
+    with pytest.raises(YAMLFileError, match=r"key 'high' repeated \(first on line 2, again on line 3\)"):
+        parse_yaml("base: &b {low: -1}\nx: {<<: *b, high: 2,\n    high: 3}\n")
+    with pytest.raises(YAMLFileError, match=r"key 'a' repeated \(first on line 1, again on line 1\)"):
+        parse_yaml("x: {<<: {a: 1, a: 2}}")  # a merged mapping of its own
+    with pytest.raises(YAMLFileError, match="expected a mapping or list of mappings for merging"):
+        parse_yaml("x: {<<: 1}")
+
+
+@pytest.mark.parametrize("text", ["[" * 5000, "{a: " * 3000, "- " * 3000 + "x", "\n".join(" " * i + "a:" for i in range(300))])
+def test_deep_nesting_is_a_clear_error_and_quick(text):
+    """Was RecursionError, after seconds of scanning (PyYAML's scanner is quadratic in the depth)."""
+    start = time.perf_counter()
+    with pytest.raises(YAMLFileError, match=r"^deep.yaml: malformed YAML: lists or mappings nested more than 100 levels deep on line"):
+        parse_yaml(text, "deep.yaml")
+    assert time.perf_counter() - start < 0.5
+    deepest = parse_yaml("[" * 99 + "]" * 99)
+    for _ in range(98):
+        deepest = deepest[0]
+    assert deepest == []
+
+
+def test_recursion_error_is_a_clear_error():
+    """Nesting allowed by MAX_NESTING that still runs out of stack (a deep caller) names the file."""
+    limit = sys.getrecursionlimit()
+    sys.setrecursionlimit(len(inspect.stack()) + 120)
+    try:
+        with pytest.raises(YAMLFileError, match=r"^deep.yaml: malformed YAML: nested too deeply"):
+            parse_yaml("[" * 95 + "]" * 95, "deep.yaml")
+    finally:
+        sys.setrecursionlimit(limit)
+
+
+def test_self_referring_anchors_are_read():
+    """An anchor used inside itself (a list holding itself, a mapping merged into its own part): no hang."""
+    doc = parse_yaml("a: &a [*a]")
+    assert doc["a"][0] is doc["a"]
+    doc = parse_yaml("a: &a {b: {<<: *a}}\nc: {<<: *a}")
+    assert doc["c"]["b"] is doc["a"]["b"] and doc["a"]["b"]["b"] is doc["a"]["b"]
+
+
+def test_huge_integers_and_impossible_dates_are_clear_errors():
+    """A 400-digit integer is read (the loaders refuse it as not a finite number); one that Python
+    cannot print (> 4300 digits, also via hex) or an impossible date was a bare ValueError."""
+    assert parse_yaml("a: " + "9" * 400)["a"] == int("9" * 400)
+    for text in ("a: " + "9" * 5000, "a: 0x" + "f" * 5000):
+        with pytest.raises(YAMLFileError, match=r"^f.yaml: malformed YAML: integer on line 1 has more than 4000 digits"):
+            parse_yaml(text, "f.yaml")
+    with pytest.raises(YAMLFileError, match=r"^f.yaml: malformed YAML: invalid date '2023-02-30' on line 2"):
+        parse_yaml("b: 1\na: 2023-02-30", "f.yaml")
+
+
+# --- random raw YAML text through the real file loaders: clear errors only, in bounded time -----------
+LOADER_SECONDS = 2.0  # per file, far above the milliseconds either loader takes
+NASTY = ["[a]", "{a: 1}", "{[a]: 1}", "[" * 90 + "]" * 90, "9" * 400, "-" + "9" * 400, "1e400", ".nan", "-.inf", "[" * 3000, "{a: " * 2000,
+         "*undefined", "&x [1]", "{<<: {low: 1e400}}", "{<<: *p}", "2023-02-30", "!!binary AAAA", "!!set {a}", "true", "null",
+         "''", "'\\x00'", "[flavour-2017, flavour-2017]", "[~nosuchuser/d.yaml]", "[\"a\\0b.yaml\"]", "0x" + "f" * 5000, "1:30"]
+LINES = ["? [a]\n: 1", "? {a: 1}\n: 2", "<<: *p", "<<: {name: m}", "p: &p {low: -1, high: 1}", "- " * 1500 + "x",
+         "name: f", "x: " + "9" * 400, "%YAML 1.1\n---", "--- a\n--- b", "\t- x", "\ufeff", "\x85", "a: |\n  x", "'"]
+FIT_TEMPLATE = ("name: {name}\nmodel: {model}\ndatasets: {datasets}\nparameters:\n  dC9_mu: {{low: {low}, high: {high}}}\n"
+                "fixed: {fixed}\nnuts: {{chains: {chains}, seed: {seed}}}\n")
+FIT_VALUES = {"name": "f", "model": "wilson", "datasets": "[flavour-2017]", "low": "-1", "high": "1", "fixed": "{}",
+              "chains": "2", "seed": "0"}
+DATA_TEMPLATE = ("name: {name}\ndescription: d\nmeasurements:\n  - observable: {observable}\n    experiment: LHCb\n"
+                 "    year: {year}\n    value: {value}\n    uncertainties: {{stat: {stat}}}\n    arxiv: x\n    inspire: x\n"
+                 "    title: t\n    journal: j\nchi2_offset: {offset}\n")
+DATA_VALUES = {"name": "d", "observable": "'R_K[1.1,6]'", "year": "2022", "value": "0.9", "stat": "0.1", "offset": "0"}
+
+
+def _raw_yaml(template: str, defaults: dict) -> st.SearchStrategy[bytes]:
+    value = st.sampled_from(NASTY) | st.text(max_size=20)
+    filled = st.dictionaries(st.sampled_from(sorted(defaults)), value, max_size=3).map(
+        lambda changed: template.format(**{**defaults, **changed}))
+    pieces = st.lists(st.sampled_from(LINES + [f"a: {v}" for v in NASTY]) | st.text(max_size=30), min_size=1, max_size=6)
+    text = filled | pieces.map("\n".join) | st.tuples(filled, pieces).map(lambda t: t[0] + "\n".join(t[1]))
+    return text.map(lambda t: t.encode("utf-8", "surrogatepass")) | st.binary(max_size=120)
+
+
+@pytest.fixture(scope="module")
+def loaders():
+    """The loaders with their first-call imports done (the time bound is for reading a file)."""
+    from jaxbsm.inference.config import ConfigError, load_config
+    from jaxbsm.likelihoods.records import DataError, load_dataset
+    from jaxbsm.registry import get_model
+
+    get_model("wilson")
+    return load_config, ConfigError, load_dataset, DataError
+
+
+def _load_within_bound(load, error, path):
+    start = time.perf_counter()
+    try:
+        load(path)
+    except error as e:
+        assert str(e).startswith(str(path)), str(e)[:300]  # the file named first
+    finally:
+        assert time.perf_counter() - start < LOADER_SECONDS
+
+
+@settings(max_examples=120, deadline=None)
+@given(_raw_yaml(FIT_TEMPLATE, FIT_VALUES))
+def test_random_yaml_text_through_load_config(loaders, tmp_path_factory, raw):
+    """Unhashable keys, huge integers, deep nesting, merge keys, binary junk: a FitConfig or a ConfigError."""
+    load_config, config_error, _, _ = loaders
+    path = tmp_path_factory.mktemp("fit") / "fit.yaml"
+    path.write_bytes(raw)
+    _load_within_bound(load_config, config_error, path)
+
+
+@settings(max_examples=120, deadline=None)
+@given(_raw_yaml(DATA_TEMPLATE, DATA_VALUES))
+def test_random_yaml_text_through_load_dataset(loaders, tmp_path_factory, raw):
+    """The same for dataset files: a Dataset or a DataError."""
+    _, _, load_dataset, data_error = loaders
+    path = tmp_path_factory.mktemp("data") / "data.yaml"
+    path.write_bytes(raw)
+    _load_within_bound(load_dataset, data_error, path)

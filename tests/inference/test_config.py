@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import os
+
 import pytest
 import yaml
 from inference_fakes import gauss_config_dict, lookup, make_config
@@ -71,6 +73,12 @@ BAD = [
     ({"nuts": {"chains": 1000000000}}, "nuts.chains", "[1, 4096]"),
     ({"nuts": {"chains": 4000, "samples": 1000000}}, "nuts.samples", "chains x samples"),
     ({"nuts": {"seed": 99999999999999999999}}, "nuts.seed", "[0, 4294967295]"),
+    # audit: an integer beyond the float range raised OverflowError from math.isfinite
+    ({"parameters": {"x": {"low": -(10**400)}}}, "parameters.x.low", "a finite number"),
+    ({"parameters": {"x": {"prior": "normal", "mu": 10**400, "sigma": 1.0}}}, "parameters.x.mu", "a finite number"),
+    ({"fixed": {"z": 10**400}}, "fixed.z", "a finite number"),
+    ({"datasets": ["~no-such-user-xyz/d.yaml"]}, "datasets", "a dataset file path"),
+    ({"datasets": ["a\0b.yaml"]}, "datasets", "a dataset file path"),
 ]
 
 
@@ -141,3 +149,60 @@ def test_relative_dataset_paths_follow_the_fit_file(tmp_path, monkeypatch):
     path.write_text(yaml.safe_dump(gauss_config_dict(datasets=["../data/other.yaml"])))
     with pytest.raises(ConfigError, match=r"dataset file .*other.yaml not found \(a relative path is taken from the fit file's folder\)"):
         load_config(path, known_datasets=["fake-data"], model_lookup=lookup)
+
+
+def test_a_shipped_dataset_and_its_file_are_one_dataset(tmp_path):
+    """Audit: `datasets: [flavour-2017, <path to likelihoods/data/flavour-2017.yaml>]` was accepted and
+    counted twice (duplicates were compared by name only)."""
+    from jaxbsm.likelihoods.records import DATA_DIR
+
+    shipped = DATA_DIR / "flavour-2017.yaml"
+    again = str(shipped.parent / ".." / "data" / shipped.name)
+    for datasets in (["flavour-2017", str(shipped)], [str(shipped), "flavour-2017"], [str(shipped), again]):
+        with pytest.raises(ConfigError) as info:
+            config_from_dict(gauss_config_dict(datasets=datasets), "bad.yaml", known_datasets=["flavour-2017"], model_lookup=lookup)
+        message = str(info.value)
+        assert message.startswith("bad.yaml: field 'datasets' = ")
+        assert "allowed: each dataset once (" in message and f"{shipped.resolve()}" in message and "would count twice" in message
+    # a relative path from the fit file's folder, in a real file
+    path = tmp_path / "fit.yaml"
+    path.write_text(yaml.safe_dump(gauss_config_dict(datasets=["flavour-2017", os.path.relpath(shipped, tmp_path)])))
+    with pytest.raises(ConfigError, match=r"fit.yaml: field 'datasets' = .*flavour-2017 and .*flavour-2017.yaml are the same file"):
+        load_config(path, known_datasets=["flavour-2017"], model_lookup=lookup)
+    # different datasets stay allowed
+    ok = config_from_dict(gauss_config_dict(datasets=["flavour-2017", str(DATA_DIR / "flavour-current.yaml")]), "ok.yaml",
+                          known_datasets=["flavour-2017"], model_lookup=lookup)
+    assert ok.datasets == ("flavour-2017", str((DATA_DIR / "flavour-current.yaml").resolve()))
+
+
+@pytest.mark.parametrize(
+    "text, message",
+    [
+        ("{[a]: 1}\n", r"fit.yaml: malformed YAML: the key on line 1 is a list; allowed: a scalar key"),
+        ("name: f\nbase: &b {low: 1}\n", r"fit.yaml: field 'base' = \{'low': 1\} is invalid; allowed fields"),  # merge anchors parse
+        ("[" * 5000, r"fit.yaml: malformed YAML: lists or mappings nested more than 100 levels deep"),
+        ("name: gauss\nmodel: test-gauss\ndatasets: [fake-data]\nparameters: {x: null}\nfixed: {z: " + "9" * 400 + "}\n",
+         r"fit.yaml: field 'fixed.z' = 9{400} is invalid; allowed: a finite number"),
+    ],
+)
+def test_malformed_yaml_is_a_config_error(tmp_path, text, message):
+    """Audit: unhashable keys (TypeError), deep nesting (RecursionError) and 400-digit numbers
+    (OverflowError) escaped as raw exceptions."""
+    path = tmp_path / "fit.yaml"
+    path.write_text(text)
+    with pytest.raises(ConfigError, match=message):
+        load_config(path, known_datasets=["fake-data"], model_lookup=lookup)
+
+
+def test_merge_keys_in_a_fit_file(tmp_path):
+    """Audit: `<<: *anchor` failed ("could not determine a constructor for the tag ...merge")."""
+    path = tmp_path / "fit.yaml"
+    path.write_text(
+        "name: gauss\nmodel: test-gauss\ndatasets: [fake-data]\n"
+        "parameters:\n  x: &box {prior: uniform, low: -3.0, high: 3.0}\n  y: {<<: *box, high: 2.0}\n"
+        "nuts: &run {seed: 1}\nbestfit: *run\n"
+    )
+    config = load_config(path, known_datasets=["fake-data"], model_lookup=lookup)
+    assert config.parameters["x"] == PriorSpec("uniform", -3.0, 3.0)
+    assert config.parameters["y"] == PriorSpec("uniform", -3.0, 2.0)  # its own key overrides the merged one
+    assert config.nuts.seed == config.bestfit.seed == 1

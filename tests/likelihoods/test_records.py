@@ -5,7 +5,8 @@ import textwrap
 import numpy as np
 import pytest
 
-from jaxbsm.likelihoods.records import DataError, list_datasets, load_dataset
+from jaxbsm.likelihoods import build_likelihood
+from jaxbsm.likelihoods.records import DATA_DIR, DataError, list_datasets, load_dataset
 
 SHIPPED = ["bs-mixing-2017", "cbar-ll-2017", "flavour-2017", "flavour-current", "milky-way-satellites-nadler2021"]
 
@@ -132,3 +133,57 @@ def test_bad_correlation(tmp_path):
     )
     with pytest.raises(DataError, match=r"correlations 0: observable 'R_K\*\[1.1,6\]' is not a measured"):
         load_dataset(_write(tmp_path, text))
+
+
+@pytest.mark.parametrize(
+    "old,new,message",
+    [
+        # audit: a list or mapping was taken as the observable's name when no model was given
+        ('observable: "R_K[1.1,6]"', "observable: [a]", r"d.yaml, measurement 0: field 'observable' = \['a'\] must be an observable name"),
+        ('observable: "R_K[1.1,6]"', "observable: {a: 1}", r"d.yaml, measurement 0: field 'observable' = \{'a': 1\} must be an observable name"),
+        ('observable: "R_K[1.1,6]"', "observable: 7", r"field 'observable' = 7 must be an observable name \(a non-empty string\)"),
+        # audit: a 400-digit integer raised OverflowError from math.isfinite
+        ("value: 0.95", "value: " + "9" * 400, r"\(R_K\[1.1,6\]\): field 'value' must be a finite number, got 9{400}"),
+        ("{stat: 0.05}", "{stat: -" + "9" * 400 + "}", r"field 'uncertainties.stat' must be a finite number, got -9{400}"),
+        ("value: 0.95\n    uncertainties: {stat: 0.05}", "limit: {upper: " + "9" * 400 + ", cl: 0.9}",
+         r"field 'limit.upper' must be a finite number, got 9{400}"),
+        ("name: test", "name: test\nchi2_offset: " + "9" * 400, r"d.yaml: field 'chi2_offset' must be a finite number, got 9{400}"),
+        # audit: unhashable keys (TypeError) and deep nesting (RecursionError) escaped the loader
+        ("    title: t\n", "    title: t\n    ? [a]\n    : 1\n", r"d.yaml: malformed YAML: the key on line 13 is a list"),
+        ("journal: j", "journal: " + "[" * 5000, r"d.yaml: malformed YAML: lists or mappings nested more than 100 levels deep"),
+    ],
+)
+def test_malformed_records_without_a_model(tmp_path, old, new, message):
+    assert old in GOOD
+    with pytest.raises(DataError, match=message):
+        load_dataset(_write(tmp_path, GOOD.replace(old, new)))
+
+
+def test_huge_correlation_entries(tmp_path):
+    """A 400-digit correlation entry raised OverflowError from numpy."""
+    block = 'correlations: [{observables: ["R_K[1.1,6]", "R_K*[1.1,6]"], matrix: [[1, ' + "9" * 400 + "], [0.5, 1]]}]\n"
+    with pytest.raises(DataError, match=r"correlations 0: 'matrix' must be a square list of finite numbers"):
+        load_dataset(_write(tmp_path, TWO + block))
+
+
+def test_merge_keys_in_a_dataset(tmp_path):
+    """`<<: *anchor` (shared citation fields) failed as "could not determine a constructor"."""
+    text = TWO.replace('  - observable: "R_K[1.1,6]"\n', '  - &lhcb\n    observable: "R_K[1.1,6]"\n', 1)
+    text = text.split('  - observable: "R_K*[1.1,6]"')[0] + '  - <<: *lhcb\n    observable: "R_K*[1.1,6]"\n    value: 0.9\n'
+    ds = load_dataset(_write(tmp_path, text))
+    first, second = ds.measurements
+    assert (second.observable, second.value, second.experiment, second.sigma_plus) == ("R_K*[1.1,6]", 0.9, "LHCb", first.sigma_plus)
+
+
+def test_a_dataset_given_twice_is_refused(tmp_path):
+    """Audit: build_likelihood counted a dataset given by name and by path (or two copies of it) twice."""
+    shipped = DATA_DIR / "flavour-2017.yaml"
+    for datasets in (["flavour-2017", str(shipped)], [str(shipped), str(shipped.parent / ".." / "data" / shipped.name)]):
+        with pytest.raises(DataError, match=rf"build_likelihood: datasets .* are the same file {shipped.resolve()}; "
+                                            r"allowed: each dataset once \(it would count twice\)"):
+            build_likelihood("wilson", datasets)
+    copy = tmp_path / "my-flavour.yaml"
+    copy.write_text(shipped.read_text())
+    with pytest.raises(DataError, match=r"datasets 'flavour-2017' and '.*my-flavour.yaml' \(.*\) both have name 'flavour-2017'"):
+        build_likelihood("wilson", ["flavour-2017", str(copy)])
+    assert build_likelihood("wilson", ["flavour-2017", "flavour-current"]).datasets == ("flavour-2017", "flavour-current")
