@@ -27,13 +27,14 @@ from jaxbsm.yamlio import read_yaml
 
 warnings.filterwarnings("ignore", message="ArviZ is undergoing a major refactor", category=FutureWarning)
 
-from jaxbsm.inference.config import exact_variant, load_config, load_likelihood, shipped_fits  # noqa: E402  (after the filter)
+from jaxbsm.inference.config import MAX_SEED, exact_variant, load_config, load_likelihood, shipped_fits  # noqa: E402  (after the filter)
 
 SUMMARY_COLUMNS = ["mean", "sd", "hdi_16%", "hdi_84%", "r_hat", "ess_bulk", "ess_tail"]
 #: Most grid points `jaxbsm scan` (and `profile`) accept: the table holds every point's parameters,
 #: chi2 and predictions in memory before it is written (about 0.3 kB per point for the flavour fits,
 #: i.e. 30 GB at this size). Larger grids: inference.scan.grid_scan, which keeps log L only.
 MAX_GRID_POINTS = 10**8
+SCAN_LIMIT = "the table is held in memory; for larger grids use jaxbsm.inference.scan.grid_scan"
 
 
 class Interrupted(Exception):
@@ -44,6 +45,22 @@ def refuse_existing_file(path, force: bool) -> None:
     """ValueError if the output file ``path`` exists and ``--force`` was not given."""
     if path.exists() and not force:
         raise ValueError(f"{path} exists; use --force to overwrite it")
+
+
+def check_int_option(option: str, value: int | None, low: int, high: int) -> None:
+    """ValueError naming ``option``, its value and [low, high] unless ``value`` is None or inside."""
+    if value is not None and not low <= value <= high:
+        raise ValueError(f"{option} {value} is invalid; allowed: an integer in [{low}, {high}]")
+
+
+def check_grid_size(sizes: Sequence[int], why: str = SCAN_LIMIT) -> None:
+    """ValueError if a grid of ``sizes`` points per axis has more than MAX_GRID_POINTS points."""
+    total = math.prod(sizes)
+    if total > MAX_GRID_POINTS:
+        raise ValueError(
+            f"--param: the grid has {total:.3g} points ({' x '.join(str(n) for n in sizes)}); "
+            f"allowed: at most {MAX_GRID_POINTS:.0e} points ({why})"
+        )
 
 
 def axis_labels(model) -> dict[str, str]:
@@ -199,9 +216,11 @@ def _cmd_predict(args) -> None:
 
 
 def _cmd_profile(args) -> None:
+    from pathlib import Path
+
     from jaxbsm.inference.bestfit import best_fit
     from jaxbsm.inference.profile import DEFAULT_POINTS, default_axis, profile, profile_plot
-    from jaxbsm.inference.results import prepare_output, write_atomic
+    from jaxbsm.inference.results import output_lock, prepare_output, write_atomic
 
     config = load_config(args.fit).with_overrides(bestfit={"starts": args.starts, "seed": args.seed})
     if not 1 <= len(args.param) <= 2:
@@ -212,16 +231,20 @@ def _cmd_profile(args) -> None:
     for name in given:
         if name not in config.parameters:
             raise ValueError(f"--param {name!r} is not free in fit {config.name}; free parameters: {', '.join(config.free)}")
+    sizes = [len(axis) if axis is not None else DEFAULT_POINTS[len(given)] for axis in given.values()]
+    check_grid_size(sizes, "one best fit per point")  # before the output directory is made
     stem = "profile-" + "-".join(given)
-    out = prepare_output(args.out or config.output_dir().with_name(f"{config.name}-{stem}"), args.force)
+    out = Path(args.out or config.output_dir().with_name(f"{config.name}-{stem}"))
     likelihood = load_likelihood(config)
-    best = best_fit(likelihood, config)
-    points = DEFAULT_POINTS[len(given)]
-    axes = {n: axis if axis is not None else default_axis(config, n, points, best) for n, axis in given.items()}
-    print(f"profile of {', '.join(axes)} in fit {config.name}: {' x '.join(str(len(a)) for a in axes.values())} grid points")
-    prof = profile(likelihood, config, axes, best)
-    write_atomic(out / f"{stem}.csv", lambda p: prof.to_frame().to_csv(p, index=False))
-    profile_plot(prof, out / f"{stem}.png", axis_labels(likelihood.model))
+    with output_lock(out):  # one run at a time in a directory, as for `jaxbsm fit`
+        prepare_output(out, args.force)
+        best = best_fit(likelihood, config)
+        points = DEFAULT_POINTS[len(given)]
+        axes = {n: axis if axis is not None else default_axis(config, n, points, best) for n, axis in given.items()}
+        print(f"profile of {', '.join(axes)} in fit {config.name}: {' x '.join(str(len(a)) for a in axes.values())} grid points")
+        prof = profile(likelihood, config, axes, best)
+        write_atomic(out / f"{stem}.csv", lambda p: prof.to_frame().to_csv(p, index=False))
+        write_atomic(out / f"{stem}.png", lambda p: profile_plot(prof, p, axis_labels(likelihood.model)))
     print(prof.table())
     print(f"\nresults written to {out}/{stem}.csv and .png")
 
@@ -246,6 +269,11 @@ def _cmd_compare(args) -> None:
     from pathlib import Path
 
     from jaxbsm.inference import evidence
+    from jaxbsm.inference.results import write_atomic
+
+    # before any fit is read or likelihood built (the seed went to jax.random.PRNGKey: OverflowError)
+    check_int_option("--seed", args.seed, 0, MAX_SEED)
+    check_int_option("--live-points", args.live_points, 2, evidence.MAX_LIVE_POINTS)
 
     configs = [load_config(args.fit_a), load_config(args.fit_b)]
     a, b = configs
@@ -265,7 +293,8 @@ def _cmd_compare(args) -> None:
     if out is not None:
         out.parent.mkdir(parents=True, exist_ok=True)
         record = {"a": results[0].to_dict(), "b": results[1].to_dict(), "bayes_factor": factor.to_dict()}
-        out.write_text(json.dumps(record, indent=2) + "\n")
+        text = json.dumps(record, indent=2) + "\n"
+        write_atomic(out, lambda p: p.write_text(text))  # a killed write leaves no truncated JSON under its name
         print(f"written to {out}")
 
 
@@ -307,12 +336,7 @@ def _cmd_scan(args) -> None:
         if name in axes:
             raise ValueError(f"--param {name}: given twice; allowed: one --param per parameter")
         axes[name] = axis
-    total = math.prod(len(axis) for axis in axes.values())
-    if total > MAX_GRID_POINTS:
-        raise ValueError(
-            f"--param: the grid has {total:.3g} points ({' x '.join(str(len(a)) for a in axes.values())}); allowed: at most "
-            f"{MAX_GRID_POINTS:.0e} (the table is held in memory); for larger grids use jaxbsm.inference.scan.grid_scan"
-        )
+    check_grid_size([len(axis) for axis in axes.values()])
     free = grid_points(config, axes, _parse_set(args.set))
     out = Path(args.out) if args.out else config.output_dir().with_name(f"{config.name}-scan.csv")
     refuse_existing_file(out, args.force)
@@ -351,7 +375,10 @@ def _parser() -> argparse.ArgumentParser:
     fit.add_argument("--warmup", type=int)
     fit.add_argument("--samples", type=int)
     fit.add_argument("--seed", type=int)
-    fit.add_argument("--force", action="store_true", help="write into an existing non-empty output directory")
+    fit.add_argument(
+        "--force", action="store_true",
+        help="write into an existing non-empty output directory (its results and checkpoint.npz are removed first)",
+    )
     fit.add_argument(
         "--exact",
         action="store_true",
@@ -417,8 +444,8 @@ def _parser() -> argparse.ArgumentParser:
     comp = sub.add_parser("compare", help="Bayes factor of two fits on the same data (nested-sampling evidences)")
     comp.add_argument("fit_a", help="YAML file or name of a shipped fit (numerator of B)")
     comp.add_argument("fit_b", help="YAML file or name of a shipped fit (denominator of B)")
-    comp.add_argument("--live-points", type=int, help="live points (default: 50 per free parameter)")
-    comp.add_argument("--seed", type=int, help="sampler seed (default: each fit's nuts.seed)")
+    comp.add_argument("--live-points", type=int, help="live points, 2 to 100000 (default: 50 per free parameter)")
+    comp.add_argument("--seed", type=int, help="sampler seed, 0 to 2**32 - 1 (default: each fit's nuts.seed)")
     comp.add_argument("--out", help="JSON file with both evidences and the Bayes factor")
     comp.add_argument("--force", action="store_true", help="overwrite an existing JSON file")
     comp.set_defaults(run=_cmd_compare)

@@ -30,7 +30,7 @@ import jax
 import jax.numpy as jnp
 import numpy as np
 
-from jaxbsm.inference.config import FitConfig, full_parameters
+from jaxbsm.inference.config import MAX_SEED, FitConfig, full_parameters
 from jaxbsm.inference.priors import numpyro_model, prior_distribution
 
 LIVE_POINTS_PER_DIMENSION = 50
@@ -39,6 +39,8 @@ DEFAULT_DLOGZ = math.log1p(1e-3)
 """Stop when the live points could raise Z by less than 0.1 % (jaxns's own default)."""
 DEFAULT_MAX_SAMPLES = 100_000
 """Cap on dead points; reaching it truncates the run (a warning says so)."""
+MAX_LIVE_POINTS = 10**5
+"""Most live points accepted (as for the fit configurations' nested.live_points)."""
 
 # jaxns 2.6 termination bits, least significant first (jaxns.utils.summary)
 _TERMINATION = (
@@ -163,9 +165,12 @@ def check_same_datasets(fit_a: str, datasets_a, fit_b: str, datasets_b) -> None:
         )
 
 
-def _positive_int(name: str, value: Any, minimum: int) -> int:
+def _positive_int(name: str, value: Any, minimum: int, maximum: int | None = None) -> int:
     if isinstance(value, bool) or not isinstance(value, (int, np.integer)) or value < minimum:
-        raise ValueError(f"{name} = {value!r} is invalid; allowed: an integer >= {minimum}")
+        allowed = f"an integer >= {minimum}" if maximum is None else f"an integer in [{minimum}, {maximum}]"
+        raise ValueError(f"{name} = {value!r} is invalid; allowed: {allowed}")
+    if maximum is not None and value > maximum:
+        raise ValueError(f"{name} = {value!r} is invalid; allowed: an integer in [{minimum}, {maximum}]")
     return int(value)
 
 
@@ -181,17 +186,17 @@ def nested_sampling(
     """Evidence of ``config``'s free parameters under ``likelihood`` by nested sampling (jaxns 2.6).
 
     ``num_live_points`` defaults to ``LIVE_POINTS_PER_DIMENSION`` x the number of free parameters;
-    the log Z error scales as sqrt(H / num_live_points) (Skilling 2006). ``seed`` (default: the
-    fit's NUTS seed) seeds the sampler. The run stops when the live points could add less than a
-    fraction exp(``dlogz``) - 1 to Z, or after ``max_samples`` dead points (then with a warning,
-    as for any termination before convergence). Raises ValueError when no prior point has a finite
+    the log Z error scales as sqrt(H / num_live_points) (Skilling 2006); at most ``MAX_LIVE_POINTS``.
+    ``seed`` (default: the fit's NUTS seed; 0 to 2**32 - 1) seeds the sampler. The run stops when
+    the live points could add less than a fraction exp(``dlogz``) - 1 to Z, or after
+    ``max_samples`` dead points (then with a warning, as for any termination before convergence). Raises ValueError when no prior point has a finite
     log-likelihood.
     """
     n_dim = len(config.free)
     num_live_points = _positive_int(
-        "num_live_points", LIVE_POINTS_PER_DIMENSION * n_dim if num_live_points is None else num_live_points, 2
+        "num_live_points", LIVE_POINTS_PER_DIMENSION * n_dim if num_live_points is None else num_live_points, 2, MAX_LIVE_POINTS
     )
-    seed = _positive_int("seed", config.nuts.seed if seed is None else seed, 0)
+    seed = _positive_int("seed", config.nuts.seed if seed is None else seed, 0, MAX_SEED)  # PRNGKey: unsigned 32 bits
     max_samples = _positive_int("max_samples", max_samples, num_live_points)
     if isinstance(dlogz, bool) or not isinstance(dlogz, (int, float)) or not 0 < dlogz < math.inf:
         raise ValueError(f"dlogz = {dlogz!r} is invalid; allowed: a finite number > 0")

@@ -6,10 +6,15 @@ line per column after the first two; derived parameters end with ``*``) and ``RO
 (``name  low  high`` of the prior box, so GetDist corrects its kernel densities at hard edges).
 NUTS draws are unweighted, so every weight is 1. Besides the free parameters, chi^2 = -2 log L
 is written as a derived parameter.
+
+All files are first written to temporary names beside their final ones and renamed into place
+only when every one of them is written (``.paramnames`` last): a writer that fails or is killed
+while writing leaves no file, truncated or not, under a final name.
 """
 
 from __future__ import annotations
 
+import os
 import re
 from collections.abc import Mapping
 from pathlib import Path
@@ -46,16 +51,22 @@ def write_getdist(idata, config: FitConfig, root: str | Path, labels: Mapping[st
     chi2 = -2.0 * idata.log_likelihood["log_likelihood"].values.sum(axis=-1)  # (chain, draw)
     minus_log_post = -idata.sample_stats["lp"].values
     root.parent.mkdir(parents=True, exist_ok=True)
-    paths = []
+    writes = []  # (final path, writer of a path)
     for c in range(draws.shape[0]):
-        path = root.with_name(f"{root.name}_{c + 1}.txt")
         table = np.column_stack([np.ones(draws.shape[1]), minus_log_post[c], draws[c], chi2[c]])
-        np.savetxt(path, table, fmt="%.17g")
-        paths.append(path)
-    names = root.with_name(root.name + ".paramnames")
-    names.write_text(
-        "".join(f"{n}\t{_latex(labels.get(n, n))}\n" for n in config.free) + "chi2*\t\\chi^2\n"
-    )
-    ranges = root.with_name(root.name + ".ranges")
-    ranges.write_text("".join(f"{n}\t{s.low!r}\t{s.high!r}\n" for n, s in config.parameters.items()))
-    return [*paths, names, ranges]
+        writes.append((root.with_name(f"{root.name}_{c + 1}.txt"), lambda p, t=table: np.savetxt(p, t, fmt="%.17g")))
+    ranges = "".join(f"{n}\t{s.low!r}\t{s.high!r}\n" for n, s in config.parameters.items())
+    writes.append((root.with_name(root.name + ".ranges"), lambda p: p.write_text(ranges)))
+    names = "".join(f"{n}\t{_latex(labels.get(n, n))}\n" for n in config.free) + "chi2*\t\\chi^2\n"
+    writes.append((root.with_name(root.name + ".paramnames"), lambda p: p.write_text(names)))
+    temporary = [path.with_name(f".{path.name}.tmp-{os.getpid()}") for path, _ in writes]
+    try:
+        for tmp, (_, write) in zip(temporary, writes):
+            write(tmp)
+        for tmp, (path, _) in zip(temporary, writes):
+            os.replace(tmp, path)
+    finally:
+        for tmp in temporary:
+            tmp.unlink(missing_ok=True)
+    paths = [path for path, _ in writes]
+    return [*paths[:-2], paths[-1], paths[-2]]  # chains, .paramnames, .ranges

@@ -7,13 +7,19 @@ unchecked (inside fits, unphysical points are caught by the likelihood, which re
 from __future__ import annotations
 
 import contextlib
+from collections.abc import Callable
 
 import jax
 import numpy as np
 
-RULES = {
+
+def _finite_positive(x, zero):
+    return np.isfinite(x) & (x > zero)
+
+
+RULES: dict[str, tuple[Callable[[np.ndarray, float], np.ndarray], str]] = {
     "positive": (np.greater, "> 0"),
-    "finite_positive": (lambda x, zero: np.isfinite(x) & (x > zero), "finite and > 0"),
+    "finite_positive": (_finite_positive, "finite and > 0"),
     "nonnegative": (np.greater_equal, ">= 0"),
     "nonzero": (np.not_equal, "non-zero"),
 }

@@ -7,6 +7,7 @@ Conventions
 * Chirality: "L" (left-handed Weyl fermion), "R" (right-handed Weyl fermion) or "S" (complex
   scalar). A field of chirality "R" is *not* converted to its left-handed conjugate: anomaly
   coefficients count left-handed minus right-handed fermions (see anomalies.py).
+* Representations: irreps of dimension at most ``representations.MAX_DIM`` (100) per group.
 * Multiplicity: number of copies with identical quantum numbers (generations). Copies with
   different extra charges (e.g. nu_R with B-L = -4, -4, 5) are separate fields.
 * Extra U(1) charges (B, L, B-L, a dark U(1), ...) are named; a field without a charge entry has
@@ -24,7 +25,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field, replace
 from fractions import Fraction
 
-from jaxbsm.consistency.representations import Rep, su2, su3
+from jaxbsm.consistency.representations import MAX_DIM, Rep, su2, su3
 
 CHIRALITIES = {"L": "left-handed Weyl fermion", "R": "right-handed Weyl fermion", "S": "complex scalar"}
 
@@ -73,6 +74,12 @@ class Field:
                 set_(self, key, value if isinstance(value, Rep) else parse(value))
             except ValueError as e:
                 raise ValueError(f"{where}: {key}: {e}") from None
+            dim = getattr(self, key).dim  # from the labels: nothing is built for a huge irrep
+            if dim > MAX_DIM:
+                raise ValueError(
+                    f"{where}: {key} = {value!s} has dimension {dim}; allowed: an irrep of dimension 1 to {MAX_DIM} "
+                    "(larger ones make the operator search take minutes)"
+                )
         if self.su3.group != "SU(3)" or self.su2.group != "SU(2)":
             raise ValueError(f"{where}: su3/su2 must be SU(3)/SU(2) irreps, got {self.su3.group}, {self.su2.group}")
         set_(self, "Y", rational(self.Y, f"{where}: Y"))

@@ -13,7 +13,7 @@ Format (see jaxbsm/consistency/data/*.yaml)::
 Field keys: name, Y, chirality (L, R or S) are required; su3 and su2 default to the singlet,
 multiplicity to 1, charges to none (charge 0 under each listed U(1)), sm and vev to false.
 Representations are names (SU(3): 1, 3, 3bar, 6, 6bar, 8, ..., "(p,q)"; SU(2): the dimension;
-or singlet/fundamental/adjoint). Charges and Y are integers or fraction strings ("-7/2"; YAML
+or singlet/fundamental/adjoint), of dimension at most 100 each (representations.MAX_DIM). Charges and Y are integers or fraction strings ("-7/2"; YAML
 reads an unquoted -7/2 as that string); floats are rejected. Files are read with jaxbsm.yamlio.read_yaml (safe; duplicate keys refused);
 every error is a ModelFileError naming the file, the field and the offending value.
 """

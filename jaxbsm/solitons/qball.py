@@ -219,7 +219,8 @@ def qball_energy(Q, M, A, lam, max_iter: int = 40) -> QBall:
     binding = Q * m2 / (M + w) - r.action  # QM − E = Q(M − ω) − S₃, no cancellation
     root_status = where_failed((t <= t_lo) | (t >= t_hi), Status.ROOT_NOT_FOUND, root.status)
     status = jnp.where(valid, first_failure(root_status, r.status), jnp.int32(Status.OUT_OF_DOMAIN))
-    return QBall(*(jnp.where(valid, x, jnp.nan) for x in (E, w, binding, r.radius)), status)
+    E, w, binding, radius = (jnp.where(valid, x, jnp.nan) for x in (E, w, binding, r.radius))
+    return QBall(E, w, binding, radius, status)
 
 
 def thick_wall_energy(Q, M, A, lam=0.0):

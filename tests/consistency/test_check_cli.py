@@ -121,3 +121,49 @@ def test_check_refuses_an_absurd_hypercharge(capsys, tmp_path):
     )
     code, out, err = run(capsys, "check", str(path))
     assert code == 2 and "100003" in err and "10000" in err, err
+
+
+@pytest.mark.parametrize(
+    "rep, needles",
+    [
+        ("su2: 100001", ["su2 = 100001", "dimension 100001"]),
+        ('su3: "(3000,3000)"', ["su3 = (3000,3000)", "dimension 27027009001"]),
+        ("su2: 101", ["su2 = 101", "dimension 101"]),
+        ('su3: "(0,13)"', ["su3 = (0,13)", "dimension 105"]),
+    ],
+)
+def test_check_refuses_a_huge_irrep_fast(capsys, tmp_path, rep, needles):
+    """Audit: `su2: 100001` or SU(3) (3000,3000) ran for minutes in the weight products of the operator
+    search; irreps are now bounded by dimension 100 when the file is read (MAX_DIM)."""
+    path = tmp_path / "huge-irrep.yaml"
+    path.write_text(f"charges: [X]\nfields:\n  - {{name: A, {rep}, Y: 0, chirality: L, charges: {{X: 1}}}}\n")
+    t0 = time.perf_counter()
+    code, out, err = run(capsys, "check", str(path))
+    assert time.perf_counter() - t0 < 5.0  # was minutes; the refusal builds no weights
+    assert code == 2 and out == "" and err.count("\n") == 1 and "Traceback" not in err
+    assert err.startswith(f"jaxbsm: error: {path}: field 'A': ")
+    for needle in [*needles, "allowed: an irrep of dimension 1 to 100"]:
+        assert needle in err, err
+
+
+def test_check_accepts_irreps_up_to_the_bound_quickly(capsys, tmp_path):
+    """The largest allowed irreps (SU(2) 100, SU(3) (0,12) of dimension 91), on several fields, still
+    check in about a second: the bound is what keeps the operator search fast."""
+    path = tmp_path / "big-irreps.yaml"
+    path.write_text(
+        "charges: [X]\n"
+        "fields:\n"
+        "  - {name: L, su2: 2, Y: -1/2, chirality: L, charges: {X: -1}, sm: true}\n"
+        "  - {name: H, su2: 2, Y: 1/2, chirality: S, sm: true, vev: true}\n"
+        "  - {name: A, su2: 100, Y: 0, chirality: L, charges: {X: 1}}\n"
+        "  - {name: B, su2: 100, Y: 0, chirality: R, charges: {X: 1}}\n"
+        '  - {name: C, su3: "(0,12)", Y: 0, chirality: L}\n'
+        '  - {name: D, su3: "(12,0)", Y: 0, chirality: R}\n'
+        "  - {name: S, Y: 0, chirality: S, charges: {X: 3}, vev: true}\n"
+        "  - {name: T, su2: 100, Y: 0, chirality: S, charges: {X: 1}}\n"
+    )
+    t0 = time.perf_counter()
+    code, out, err = run(capsys, "check", str(path))
+    assert code == 0, err
+    assert time.perf_counter() - t0 < 30.0  # ~1 s; a hang guard on a busy machine, not a speed test
+    assert "model big-irreps" in out and "A" in out

@@ -54,7 +54,7 @@ def test_su3_dimension_index_and_anomaly_formulas(p, q):
     """dim = (p+1)(q+1)(p+q+2)/2, T = dim C2 / 8 with C2 = (p^2 + q^2 + pq + 3p + 3q)/3, A(rbar) = -A(r)."""
     rep = Rep(SU3, (p, q))
     dim = (p + 1) * (q + 1) * (p + q + 2) // 2
-    assert rep.dim == dim
+    assert rep.dim == dim and sum(rep.weights.values()) == dim  # Rep.dim is the formula: the weights check it
     assert rep.index == Fraction(dim * (p * p + q * q + p * q + 3 * p + 3 * q), 24)
     assert rep.conjugate.cubic_anomaly == -rep.cubic_anomaly
     assert singlets(SU3, product_weights([rep, rep.conjugate])) == 1

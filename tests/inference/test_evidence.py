@@ -188,6 +188,8 @@ def test_nested_sampling_gaussian_evidence_and_information(seed):
         ({"num_live_points": 10.5}, "num_live_points = 10.5"),
         ({"num_live_points": True}, "num_live_points = True"),
         ({"seed": -1}, "seed = -1"),
+        ({"seed": 2**32}, "seed = 4294967296 is invalid; allowed: an integer in [0, 4294967295]"),  # PRNGKey overflowed
+        ({"num_live_points": 10**5 + 1}, "num_live_points = 100001 is invalid; allowed: an integer in [2, 100000]"),
         ({"dlogz": 0.0}, "dlogz = 0.0"),
         ({"dlogz": math.nan}, "dlogz = nan"),
         ({"max_samples": 10}, "max_samples = 10"),
@@ -332,7 +334,7 @@ def test_compare_prints_and_writes_json(capsys, monkeypatch, tmp_path, fake_fits
     "extra, needles",
     [
         ([], ["different data", "g1", "g3", "fake-data", "other-data"]),
-        (["--live-points", "0"], ["num_live_points = 0"]),
+        (["--live-points", "0"], ["--live-points 0 is invalid; allowed: an integer in [2, 100000]"]),
     ],
 )
 def test_compare_user_errors(capsys, fake_fits, extra, needles):
@@ -342,6 +344,57 @@ def test_compare_user_errors(capsys, fake_fits, extra, needles):
     assert code == 2 and err.startswith("jaxbsm: error: ") and err.count("\n") == 1
     for needle in needles:
         assert needle in err
+
+
+@pytest.mark.parametrize(
+    "extra, needle",
+    [
+        (["--seed", "99999999999999999999"], "--seed 99999999999999999999 is invalid; allowed: an integer in [0, 4294967295]"),
+        (["--seed", "-1"], "--seed -1 is invalid; allowed: an integer in [0, 4294967295]"),
+        (["--live-points", "100001"], "--live-points 100001 is invalid; allowed: an integer in [2, 100000]"),
+        (["--live-points", "1"], "--live-points 1 is invalid; allowed: an integer in [2, 100000]"),
+    ],
+)
+def test_compare_bounds_seed_and_live_points_before_any_likelihood(capsys, monkeypatch, tmp_path, fake_fits, extra, needle):
+    """Audit: --seed 99999999999999999999 was an OverflowError traceback from jax.random.PRNGKey,
+    after both likelihoods were built; --live-points had no upper bound."""
+
+    def no_likelihood(config):
+        raise AssertionError("a likelihood was built")
+
+    monkeypatch.setattr(cli, "load_likelihood", no_likelihood)
+    out_file = tmp_path / "bf.json"
+    code = cli.main(["compare", str(fake_fits["g1"]), str(fake_fits["g2"]), *extra, "--out", str(out_file)])
+    out, err = capsys.readouterr()
+    assert code == 2 and out == "" and err == f"jaxbsm: error: {needle}\n"
+    assert not out_file.exists()
+
+
+def test_compare_json_never_truncated_under_its_name(capsys, monkeypatch, tmp_path, fake_fits):
+    """Audit: --out was written in place; a write that fails half-way leaves no file under the name."""
+    from pathlib import Path
+
+    import jaxbsm.inference.evidence
+
+    monkeypatch.setattr(
+        jaxbsm.inference.evidence,
+        "nested_sampling",
+        lambda likelihood, config, **kwargs: Evidence(config.name, tuple(config.datasets), "stub", -2.0, 0.2, 100),
+    )
+    write_text = Path.write_text
+
+    def disk_full(path, text, *args, **kwargs):
+        if ".json" not in path.name:
+            return write_text(path, text, *args, **kwargs)
+        write_text(path, text[: len(text) // 2], *args, **kwargs)
+        raise OSError(28, "No space left on device")
+
+    monkeypatch.setattr(Path, "write_text", disk_full)
+    out_file = tmp_path / "results" / "bf.json"
+    code = cli.main(["compare", str(fake_fits["g1"]), str(fake_fits["g2"]), "--out", str(out_file)])
+    _, err = capsys.readouterr()
+    assert code == 2 and err == "jaxbsm: error: [Errno 28] No space left on device\n"
+    assert list(out_file.parent.iterdir()) == []  # neither bf.json nor its temporary file
 
 
 # --- acceptance: Z' vs S3 leptoquark on the 2017 data --------------------------------------------

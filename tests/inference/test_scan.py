@@ -204,6 +204,25 @@ def test_cli_scan_writes_netcdf(capsys, tmp_path, fake_scan):
     assert list(table.columns) == ["x", "y", "chi2", "delta_chi2", "status", "X+Y", "X_obs", "Y_obs"] and len(table) == 12
 
 
+@pytest.mark.parametrize("suffix", [".csv", ".nc"])
+def test_cli_scan_table_never_truncated_under_its_name(capsys, tmp_path, fake_scan, monkeypatch, suffix):
+    """Audit: a table write that dies half-way must leave no file under the final name (it goes to a
+    temporary name beside it, then os.replace), and no temporary file either."""
+    import xarray as xr
+
+    def disk_full(self, path, *args, **kwargs):
+        with open(path, "w") as f:
+            f.write("x,y,chi2\n0.0,")  # half a table
+        raise OSError(28, "No space left on device")
+
+    monkeypatch.setattr(pd.DataFrame, "to_csv", disk_full)
+    monkeypatch.setattr(xr.Dataset, "to_netcdf", disk_full)
+    table = tmp_path / "out" / f"scan{suffix}"
+    code, out, err = run(capsys, "scan", fake_scan, "--param", "x:-1:0:4", "--param", "y:-2:0:3", "--out", table)
+    assert code == 2 and err == "jaxbsm: error: [Errno 28] No space left on device\n"
+    assert list(table.parent.iterdir()) == []
+
+
 @pytest.mark.parametrize(
     "args, needles",
     [

@@ -12,7 +12,6 @@ from scipy.integrate import solve_ivp
 from scipy.optimize import brentq
 
 from jaxbsm.solitons import S_PSI
-from jaxbsm.status import Status
 from jaxbsm.solitons.qball import (
     S_PSI4,
     qball_charge,
@@ -21,6 +20,7 @@ from jaxbsm.solitons.qball import (
     thick_wall_energy,
     thin_wall_energy,
 )
+from jaxbsm.status import Status
 
 M, A, LAM = 1.0, 0.1, 0.01
 QS = np.array([1.0, 10.0, 100.0, 1e3, 1e4])
