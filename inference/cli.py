@@ -338,7 +338,7 @@ def _cmd_scan(args) -> None:
         axes[name] = axis
     check_grid_size([len(axis) for axis in axes.values()])
     free = grid_points(config, axes, _parse_set(args.set))
-    out = Path(args.out) if args.out else config.output_dir().with_name(f"{config.name}-scan.csv")
+    out = Path(args.out) if args.out else config.output_dir().with_name(f"{config.name}-scan.nc")
     refuse_existing_file(out, args.force)
     likelihood = load_likelihood(config)
     n_points = np.size(next(iter(free.values())))
@@ -464,8 +464,8 @@ def _parser() -> argparse.ArgumentParser:
     scan.add_argument(
         "--set", action="append", default=[], metavar="NAME=VALUE", help="value of a free parameter not on the grid"
     )
-    scan.add_argument("--out", help="output table: .csv, or .nc for netCDF (columnar, compressed; default: results/<fit name>-scan.csv)")
-    scan.add_argument("--force", action="store_true", help="overwrite an existing CSV file")
+    scan.add_argument("--out", help="output table: .nc for netCDF (columnar, compressed; the default, results/<fit name>-scan.nc), or .csv on request")
+    scan.add_argument("--force", action="store_true", help="overwrite an existing output table")
     scan.set_defaults(run=_cmd_scan)
     return parser
 

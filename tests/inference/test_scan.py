@@ -194,12 +194,14 @@ def test_cli_scan_writes_csv_and_refuses_overwrite(capsys, tmp_path, fake_scan):
     assert not [p.name for p in tmp_path.iterdir() if ".tmp" in p.name]  # written under a temporary name, then renamed
 
 
-def test_cli_scan_writes_netcdf(capsys, tmp_path, fake_scan):
-    """Issue 19: a columnar format for millions of points (.nc: netCDF through xarray)."""
+def test_cli_scan_writes_netcdf_by_default(capsys, tmp_path, fake_scan, monkeypatch):
+    """Issue 19: a columnar format for millions of points (netCDF through xarray) is the default,
+    results/<fit>-scan.nc; CSV on request (--out FILE.csv, above)."""
     import xarray as xr
 
-    nc = tmp_path / "scan.nc"
-    assert run(capsys, "scan", fake_scan, "--param", "x:-1:0:4", "--param", "y:-2:0:3", "--out", nc)[0] == 0
+    monkeypatch.chdir(tmp_path)
+    assert run(capsys, "scan", fake_scan, "--param", "x:-1:0:4", "--param", "y:-2:0:3")[0] == 0
+    nc = tmp_path / "results" / "gauss-scan.nc"
     table = xr.open_dataset(nc, engine="h5netcdf").to_dataframe()
     assert list(table.columns) == ["x", "y", "chi2", "delta_chi2", "status", "X+Y", "X_obs", "Y_obs"] and len(table) == 12
 
