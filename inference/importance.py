@@ -13,7 +13,7 @@ batched evaluation, no sequential steps).
 Why it exists: on the scalar-decay-4d fit (Planck's 1 % Ω h² makes the posterior a thin shell
 m_N ≈ 0.120/F(m_S, λ, y), in separate pieces) NUTS chains stay on the piece they start on, and
 nested sampling (jaxns, 1000 live points, also with its ``difficult_model`` settings) puts 0.16–0.19
-of the mass on the freeze-out branch against 0.235 ± 0.012 from an independent quadrature over m_N
+of the mass on the freeze-out branch against 0.232 ± 0.004 from an independent quadrature over m_N
 (tests/inference/test_shipped_fits.py): its slice sampler does not spread the live points evenly
 along the shell. Importance sampling from the prior has no such failure mode.
 

@@ -8,7 +8,7 @@ sampling (Skilling, Bayesian Anal. 1 (2006) 833; jaxns, arXiv:2012.15286) shrink
 box and weighs every mode by its mass, provided its slice sampler spreads the live points evenly
 within each likelihood contour. On a thin curved shell it does not: on the scalar-decay-4d posterior
 (Planck pins m_N to 1 %) it put 0.19 (0.165 with jaxns's ``difficult_model`` settings) of the mass on
-the freeze-out branch against 0.235; that fit uses importance sampling
+the freeze-out branch against 0.23; that fit uses importance sampling
 (:mod:`jaxbsm.inference.importance`).
 
 The run: ``nested.runs`` independent jaxns runs (seeds ``nested.seed``, +1, ...; the same sampler as

@@ -22,7 +22,8 @@ Usage (from the repository root; about 1.5 hours on 2 CPU cores with two parts):
 
 After a refinement of the λ_hm grid, ``--seed-from OLD.npz`` first writes every λ_hm slab with the
 nodes it shares with an older table (same m_S, λ, y and m_N to 1e-9 in their coordinates) and marks
-the others NOT_COMPUTED; ``--repair --part K/N`` then computes only those.
+the others NOT_COMPUTED; ``--repair --part K/N`` then computes only those. Where the Ω and ⟨q⟩ grid
+is the older table's, their slabs are taken from it too.
 """
 
 from __future__ import annotations
@@ -136,6 +137,14 @@ def seed_from(work: Path, old_table: Path) -> None:
                     reused += 1
         _save(path, ln_lambda_hm=ln_hm, lambda_hm_status=status, seconds=0.0)
     print(f"seeded from {old_table}: {reused} of {new_x.size * g.ln_lam_hm.size * g.ln_y_hm.size} (m_S, lam, y) nodes reused")
+    with np.load(old_table, allow_pickle=False) as z:
+        same_omega_grid = all(z[k].shape == getattr(g, k).shape and np.allclose(z[k], getattr(g, k), rtol=0, atol=1e-12)
+                              for k in ("x_below", "x_above", "ln_lam", "ln_y"))
+        if same_omega_grid:  # the Ω and ⟨q⟩ tables are unchanged: one slab per m_S node from the old table
+            for i in range(g.m_S_nodes().size):
+                if not (work / f"omega-{i}.npz").exists():
+                    _save(work / f"omega-{i}.npz", ln_omega_per_keV=z["ln_omega_per_keV"][i], ln_mean_q=z["ln_mean_q"][i], seconds=0.0)
+    print(f"Omega and <q> slabs {'taken from' if same_omega_grid else 'not reusable from (another grid)'} {old_table}")
 
 
 def repair(work: Path, k: int = 0, n: int = 1) -> None:

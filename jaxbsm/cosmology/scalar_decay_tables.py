@@ -85,6 +85,22 @@ def _above_nodes(hi: float) -> np.ndarray:
     return x[keep]
 
 
+def _merge(*node_sets: np.ndarray) -> np.ndarray:
+    """Sorted union of node sets, nodes closer than 1e-9 counted once."""
+    x = np.sort(np.concatenate(node_sets))
+    return x[np.concatenate([[True], np.diff(x) > 1e-9])]
+
+
+def _above_nodes_hm() -> np.ndarray:
+    """Nodes of ``above_coordinate`` for the λ_hm table: 8 log-spaced from m_h/2 + DELTA_MIN to
+    m_S ≈ 67.4 GeV, then 11 evenly spaced in ln m_S to the top of the box. In the freeze-out region
+    the step of λ_hm from the hot to the cold scale moves with m_S as with λ; the former 13 log-spaced
+    nodes (0.53 apart in ln m_S above 115 GeV) missed λ_hm by 9.5% at 260 GeV."""
+    near = np.linspace(np.log(DELTA_MIN), np.log(BOX["m_S"][1] - M_THRESHOLD), 13)[:8]
+    far = np.exp(np.linspace(np.log(M_THRESHOLD + np.exp(near[-1])), np.log(BOX["m_S"][1]), 12)[1:]) - M_THRESHOLD
+    return np.concatenate([near, np.log(far)])
+
+
 def _m_S(x_below: np.ndarray, x_above: np.ndarray) -> np.ndarray:
     below = M_THRESHOLD * np.sqrt(1.0 - np.exp(2.0 * x_below))
     return np.concatenate([below, M_THRESHOLD + np.exp(x_above)])
@@ -125,8 +141,9 @@ GRID = Grid(
     ln_lam=_log_nodes(*BOX["lam"], 12),
     ln_y=_log_nodes(*BOX["y"], 8),
     x_below_hm=np.linspace(_X_BELOW_LO, np.log(BETA_MIN), 9),
-    x_above_hm=np.linspace(np.log(DELTA_MIN), np.log(BOX["m_S"][1] - M_THRESHOLD), 13),
-    ln_lam_hm=_log_nodes(*BOX["lam"], 2),
+    x_above_hm=_above_nodes_hm(),
+    ln_lam_hm=_merge(_log_nodes(*BOX["lam"], 2), _log_nodes(10**-6.5, BOX["lam"][1], 8)),  # 8 per decade where
+    # λ_hm steps from the hot to the cold scale (freeze-out); 2 per decade missed it by up to 20%
     ln_y_hm=_log_nodes(*BOX["y"], 4),
     ln_m_N=_log_nodes(*BOX["m_N"], 2),
 )
