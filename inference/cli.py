@@ -464,7 +464,7 @@ def _parser() -> argparse.ArgumentParser:
     scan.add_argument(
         "--set", action="append", default=[], metavar="NAME=VALUE", help="value of a free parameter not on the grid"
     )
-    scan.add_argument("--out", help="output table: .nc for netCDF (columnar, compressed; the default, results/<fit name>-scan.nc), or .csv on request")
+    scan.add_argument("--out", help="output table: .nc for netCDF (columnar, compressed; default results/<fit name>-scan.nc), or .csv on request")
     scan.add_argument("--force", action="store_true", help="overwrite an existing output table")
     scan.set_defaults(run=_cmd_scan)
     return parser
