@@ -308,6 +308,9 @@ def stored_points_result():
 
 
 def test_stored_values_of_the_solver(stored_points_result):
+    """Stored values recomputed at 1e-9 (1e-8 for single bins of f): the spread between CPUs,
+    measured 2026-12-06 by recompiling for SSE4_2 and AVX2 on this AVX-512 machine
+    (XLA_FLAGS=--xla_cpu_max_isa=...), was at most 1.8e-15 in Ω_N h² and ⟨q⟩."""
     r = stored_points_result
     assert np.all(np.asarray(r.status) == Status.OK)
     for field, values in STORED.items():
