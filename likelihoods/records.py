@@ -185,6 +185,9 @@ def _measurement(r, where: str, observables: Sequence[str] | None, model: str) -
         if not (p > 0 and m > 0):
             raise DataError(f"{where}: uncertainty {cname!r} must be > 0, got plus={p}, minus={m}")
         plus2, minus2 = plus2 + p * p, minus2 + m * m
+        if not math.isfinite(plus2 + minus2):  # e.g. 1e200: its square overflows to an infinite sigma
+            raise DataError(f"{where}: uncertainty {cname!r} = plus {p:g}, minus {m:g} is too large; allowed: components "
+                            "whose squares sum to a finite number (below about 1e154)")
     return Measurement(**common, value=value, sigma_plus=math.sqrt(plus2), sigma_minus=math.sqrt(minus2))
 
 

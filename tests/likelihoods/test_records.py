@@ -76,6 +76,8 @@ def test_user_file_loads(tmp_path):
         # issue 19: was "invalid literal for int()" without file or field
         ("year: 2022", "year: abc", r"d.yaml, measurement 0 \(R_K\[1.1,6\]\): field 'year' = 'abc' must be a year"),
         ("value: 0.95", "value: 9.5e-1\n    value: 0.95", r"d.yaml: malformed YAML: key 'value' repeated"),
+        # was an infinite sigma (the square of 1e200 overflows)
+        ("uncertainties: {stat: 0.05}", "uncertainties: {stat: 1e200}", r"uncertainty 'stat' = plus 1e\+200, minus 1e\+200 is too large"),
     ],
 )
 def test_malformed_records(tmp_path, old, new, message):
