@@ -81,8 +81,11 @@ def test_ctrl_c_during_a_fit_is_one_line_with_the_resume_command(tmp_path):
     saying where the draws are and how to resume, no KeyboardInterrupt traceback."""
     import signal
 
+    # 10^6 draws: the run cannot end before the signal; SIGINT reset to its default in the child (a test
+    # worker may ignore it, and a child that starts with SIGINT ignored never raises KeyboardInterrupt)
     proc = subprocess.Popen([sys.executable, "-u", "-m", "jaxbsm.inference.cli", "fit", "flavour-wilson-current", "--out", "out",
-                             "--no-progress"], cwd=tmp_path, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+                             "--no-progress", "--samples", "1000000"], cwd=tmp_path, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+                            text=True, preexec_fn=lambda: signal.signal(signal.SIGINT, signal.SIG_DFL))
     try:
         for line in proc.stdout:  # wait until sampling has started
             if line.startswith("NUTS:"):
