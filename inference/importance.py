@@ -33,13 +33,11 @@ import time
 import warnings
 
 import jax
-import jax.numpy as jnp
 import numpy as np
-from numpyro.infer.util import log_density
 
 from jaxbsm.inference.config import FitConfig, full_parameters
-from jaxbsm.inference.nuts import posterior_inference_data
-from jaxbsm.inference.priors import numpyro_model, prior_distribution
+from jaxbsm.inference.nuts import independent_draw_stats, posterior_inference_data
+from jaxbsm.inference.priors import prior_distribution
 
 #: Points whose weight is below exp(-KEEP_LOG_RANGE) of the largest weight seen are not kept for
 #: resampling (each would be drawn with probability < 1e-17); the sums of Z and ESS use every point.
@@ -128,13 +126,6 @@ def run_importance(likelihood, config: FitConfig, progress: bool = True):
     rng = np.random.default_rng(s.seed)
     picks = [_systematic_resample(lw, n_draws, rng) for _, lw, *_ in streams]
     samples = {k: np.stack([st[0][k][i] for st, i in zip(streams, picks)]) for k in config.free}
-    model = numpyro_model(likelihood, config)
-    lp = jax.jit(jax.vmap(lambda point: log_density(model, (), {}, point)[0]))
-    flat = {k: jnp.asarray(v.reshape(-1)) for k, v in samples.items()}
-    sample_stats = {
-        "diverging": np.zeros((s.chains, n_draws), bool),
-        "lp": np.asarray(lp(flat)).reshape(s.chains, n_draws),
-    }
     attrs = {
         "sampler": "importance",
         "seed": s.seed,
@@ -144,4 +135,4 @@ def run_importance(likelihood, config: FitConfig, progress: bool = True):
         "ess_kish": [st[3] for st in streams],
         "n_nonfinite_prior_points": [st[4] for st in streams],
     }
-    return posterior_inference_data(likelihood, config, samples, sample_stats, attrs)
+    return posterior_inference_data(likelihood, config, samples, independent_draw_stats(likelihood, config, samples), attrs)

@@ -24,12 +24,10 @@ from __future__ import annotations
 
 import jax
 import numpy as np
-from numpyro.infer.util import log_density
 
 from jaxbsm.inference.config import FitConfig
 from jaxbsm.inference.evidence import LIVE_POINTS_PER_DIMENSION, run_jaxns
-from jaxbsm.inference.nuts import posterior_inference_data
-from jaxbsm.inference.priors import numpyro_model
+from jaxbsm.inference.nuts import independent_draw_stats, posterior_inference_data
 
 
 def run_nested(likelihood, config: FitConfig, progress: bool = True):
@@ -47,13 +45,6 @@ def run_nested(likelihood, config: FitConfig, progress: bool = True):
     n_draws = max(1, int(min(ess for _, ess, *_ in runs)))
     draws = [sampler.get_samples(jax.random.PRNGKey(settings.seed + r), n_draws) for r, (sampler, *_) in enumerate(runs)]
     samples = {k: np.stack([np.asarray(d[k]) for d in draws]) for k in config.free}
-    model = numpyro_model(likelihood, config)
-    lp = jax.jit(jax.vmap(lambda point: log_density(model, (), {}, point)[0]))
-    flat = {k: v.reshape(-1) for k, v in samples.items()}
-    sample_stats = {
-        "diverging": np.zeros((settings.runs, n_draws), bool),
-        "lp": np.asarray(lp(flat)).reshape(settings.runs, n_draws),
-    }
     attrs = {
         "sampler": "nested",
         "seed": settings.seed,
@@ -62,4 +53,4 @@ def run_nested(likelihood, config: FitConfig, progress: bool = True):
         "log_z_err": [r[3] for r in runs],
         "ess_nested": [r[1] for r in runs],
     }
-    return posterior_inference_data(likelihood, config, samples, sample_stats, attrs)
+    return posterior_inference_data(likelihood, config, samples, independent_draw_stats(likelihood, config, samples), attrs)

@@ -242,6 +242,19 @@ def run_nuts(
     return posterior_inference_data(likelihood, config, samples, sample_stats, attrs)
 
 
+def independent_draw_stats(likelihood, config: FitConfig, samples) -> dict:
+    """sample_stats of equal-weight draws made without trajectories (nested or importance sampling;
+    ``samples``: parameter -> chain x draw): ``diverging`` all False, ``lp`` = log L + log prior
+    density of each draw (in the parameters' units), as NUTS's ``lp`` is up to the transform."""
+    from numpyro.infer.util import log_density
+
+    model = numpyro_model(likelihood, config)
+    lp = jax.jit(jax.vmap(lambda point: log_density(model, (), {}, point)[0]))
+    shape = next(iter(samples.values())).shape
+    flat = {k: jnp.asarray(np.reshape(v, -1)) for k, v in samples.items()}
+    return {"diverging": np.zeros(shape, bool), "lp": np.asarray(lp(flat)).reshape(shape)}
+
+
 def posterior_inference_data(likelihood, config: FitConfig, samples, sample_stats, attrs) -> az.InferenceData:
     """InferenceData of posterior draws ``samples`` (parameter -> chain x draw), whichever sampler made
     them: the log L terms, predictions and solver status of every draw are evaluated here (batched

@@ -65,6 +65,23 @@ class GaussLikelihood:
         return ["@misc{fake, title={Fake data}}"]
 
 
+def fake_idata(n_draws: int, shift: float = 0.0):
+    """InferenceData of 2 chains x n_draws of the Gaussian posterior of GaussLikelihood (x shifted by
+    ``shift``), with its log L terms and lp, without running a sampler."""
+    import arviz as az
+    import numpy as np
+
+    rng = np.random.default_rng(1)
+    x, y = rng.normal(MU["x"] + shift, SIGMA["x"], (2, n_draws)), rng.normal(MU["y"], SIGMA["y"], (2, n_draws))
+    terms = np.stack([-0.5 * ((x - MU["x"]) / SIGMA["x"]) ** 2, -0.5 * ((y - MU["y"]) / SIGMA["y"]) ** 2], axis=-1)
+    return az.from_dict(
+        posterior={"x": x, "y": y},
+        log_likelihood={"log_likelihood": terms},
+        sample_stats={"lp": terms.sum(axis=-1) - 1.0},
+        dims={"log_likelihood": ["term"]},
+    )
+
+
 def gauss_config_dict(**overrides):
     data = {
         "name": "gauss",

@@ -235,15 +235,9 @@ def test_force_removes_an_old_checkpoint_and_resume_keeps_it(capsys, tmp_path, f
 
 
 def _idata(shift=0.0):
-    rng = np.random.default_rng(1)
-    x, y = rng.normal(0.3 + shift, 0.5, (2, 60)), rng.normal(-1.2, 0.8, (2, 60))
-    terms = np.stack([-0.5 * ((x - 0.3) / 0.5) ** 2, -0.5 * ((y + 1.2) / 0.8) ** 2], axis=-1)
-    return az.from_dict(
-        posterior={"x": x, "y": y},
-        log_likelihood={"log_likelihood": terms},
-        sample_stats={"lp": terms.sum(axis=-1) - 1.0},
-        dims={"log_likelihood": ["term"]},
-    )
+    from inference_fakes import fake_idata
+
+    return fake_idata(60, shift)
 
 
 def test_results_appear_as_a_set(tmp_path, monkeypatch):

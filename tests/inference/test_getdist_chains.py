@@ -4,26 +4,17 @@ from __future__ import annotations
 
 import dataclasses
 
-import arviz as az
 import getdist  # in the test extra
 import numpy as np
 import pytest
-from inference_fakes import make_config
+from inference_fakes import fake_idata, make_config
 
 from jaxbsm.inference.getdist_chains import write_getdist
 
 
 @pytest.fixture(scope="module")
 def idata():
-    rng = np.random.default_rng(1)
-    x, y = rng.normal(0.3, 0.5, (2, 400)), rng.normal(-1.2, 0.8, (2, 400))
-    terms = np.stack([-0.5 * ((x - 0.3) / 0.5) ** 2, -0.5 * ((y + 1.2) / 0.8) ** 2], axis=-1)
-    return az.from_dict(
-        posterior={"x": x, "y": y},
-        log_likelihood={"log_likelihood": terms},
-        sample_stats={"lp": terms.sum(axis=-1) - 1.0},
-        dims={"log_likelihood": ["term"]},
-    )
+    return fake_idata(400)
 
 
 def test_chains_load_in_getdist(idata, tmp_path):
